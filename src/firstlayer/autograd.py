@@ -1,0 +1,165 @@
+"""Reverse-mode automatic differentiation: grad mode, graph nodes and the backward pass.
+
+Every differentiable op computes its output with NumPy and records a ``Node`` that holds the
+op's inputs and a ``backward`` closure written right below the forward code (see
+``firstlayer/ops`` and ``firstlayer/nn/functional``). ``backward`` maps the gradient of the
+output to one gradient per input (an ``ndarray``, a ``RowSparseGrad`` or ``None``).
+``run_backward`` walks the graph from the output in reverse topological order, sums the
+gradients that reach each tensor (duplicated paths and ids must add up), and accumulates the
+result into the ``.grad`` of the leaves that require it.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+_state = threading.local()
+
+
+def is_grad_enabled() -> bool:
+    return getattr(_state, "enabled", True)
+
+
+def _set_enabled(mode: bool) -> None:
+    _state.enabled = bool(mode)
+
+
+class _GradMode:
+    """Base of ``no_grad``/``enable_grad``/``set_grad_enabled``: a context manager and a
+    decorator, restoring the previous mode on exit."""
+
+    def __init__(self, mode: bool) -> None:
+        self.mode = mode
+        self.prev: list[bool] = []
+
+    def __enter__(self) -> None:
+        self.prev.append(is_grad_enabled())
+        _set_enabled(self.mode)
+
+    def __exit__(self, *exc: object) -> None:
+        _set_enabled(self.prev.pop())
+
+    def __call__(self, func: Callable) -> Callable:
+        mode = self.mode
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            prev = is_grad_enabled()
+            _set_enabled(mode)
+            try:
+                return func(*args, **kwargs)
+            finally:
+                _set_enabled(prev)
+
+        return wrapper
+
+
+class no_grad(_GradMode):  # noqa: N801
+    """Turn off graph recording: ``with no_grad(): ...`` or ``@no_grad()``."""
+
+    def __init__(self) -> None:
+        super().__init__(False)
+
+
+class enable_grad(_GradMode):  # noqa: N801
+    """Turn graph recording back on inside a ``no_grad`` block."""
+
+    def __init__(self) -> None:
+        super().__init__(True)
+
+
+class set_grad_enabled(_GradMode):  # noqa: N801
+    """``set_grad_enabled(False)`` works as a context manager and, like torch, also takes
+    effect immediately when called as a plain function."""
+
+    def __init__(self, mode: bool) -> None:
+        super().__init__(mode)
+        self.prev.append(is_grad_enabled())
+        _set_enabled(mode)
+
+    def __enter__(self) -> None:
+        pass  # the mode was already set in __init__; __exit__ restores it
+
+
+class Node:
+    """One recorded op: its inputs and the closure that computes their gradients.
+
+    The repr names the op's backward the way PyTorch does (``<EmbeddingBackward0 object at ...>``),
+    and ``name()`` returns just the name.
+    """
+
+    __slots__ = ("inputs", "backward", "_name", "__weakref__")
+
+    def __init__(self, name: str, inputs: tuple, backward: Callable[[Any], tuple]) -> None:
+        self._name = name
+        self.inputs = inputs
+        self.backward = backward
+
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def next_functions(self) -> tuple:
+        return tuple((t.grad_fn if t is not None else None, 0) for t in self.inputs)
+
+    def __repr__(self) -> str:
+        return f"<{self._name} object at {hex(id(self))}>"
+
+
+def _topological_order(root: Any) -> list:
+    """Tensors reachable from ``root`` through recorded ops, each once, the root first."""
+    order: list = []
+    seen: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        t, expanded = stack.pop()
+        if expanded:
+            order.append(t)
+            continue
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        stack.append((t, True))
+        if t.grad_fn is not None:
+            for inp in t.grad_fn.inputs:
+                if inp is not None and inp.requires_grad and id(inp) not in seen:
+                    stack.append((inp, False))
+    order.reverse()
+    return order
+
+
+def add_grads(a: Any, b: Any) -> Any:
+    """Sum two gradients of one tensor; dense + row-sparse gives dense, sparse + sparse sparse."""
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
+        return a + b
+    if isinstance(a, np.ndarray):
+        return b.add_to_dense(a.copy())
+    if isinstance(b, np.ndarray):
+        return a.add_to_dense(b.copy())
+    return a.concat(b)
+
+
+def run_backward(root: Any, grad: np.ndarray) -> None:
+    """Backpropagate ``grad`` (the gradient of ``root``) into the leaves' ``.grad``."""
+    order = _topological_order(root)
+    grads: dict[int, Any] = {id(root): grad}
+    with no_grad():
+        for t in order:
+            g = grads.pop(id(t), None)
+            if g is None:
+                continue
+            if t.grad_fn is None or t._retains_grad:
+                t._accumulate_grad(g)
+            if t.grad_fn is None:
+                continue
+            in_grads = t.grad_fn.backward(g)
+            for inp, ig in zip(t.grad_fn.inputs, in_grads):
+                if inp is None or ig is None or not inp.requires_grad:
+                    continue
+                key = id(inp)
+                grads[key] = ig if key not in grads else add_grads(grads[key], ig)

@@ -1,0 +1,13 @@
+"""Layers: thin shells that own ``Parameter``s and call ``nn.functional``."""
+
+from .activation import LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .container import Identity, ModuleList, Sequential
+from .embedding import Embedding
+from .linear import Linear
+from .loss import CrossEntropyLoss
+from .module import Module
+
+__all__ = [
+    "CrossEntropyLoss", "Embedding", "Identity", "Linear", "LogSoftmax", "Module", "ModuleList",
+    "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh",
+]

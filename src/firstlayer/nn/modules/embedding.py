@@ -1,0 +1,191 @@
+"""``Embedding``: a lookup table of trainable vectors, the usual first layer of a model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ... import _dtype
+from ...autograd import no_grad
+from ...tensor import Tensor
+from .. import functional as F
+from ..functional.embedding import normalize_padding_idx
+from .. import init
+from ..parameter import Parameter
+from .module import Module
+
+_MISSING: Any = object()
+
+
+def _check_size(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__})")
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0, got {value}")
+    return int(value)
+
+
+class Embedding(Module):
+    """A table of ``num_embeddings`` vectors of size ``embedding_dim``; ids in, vectors out.
+
+    Equivalent to ``Linear(num_embeddings, embedding_dim, bias=False)`` applied to one-hot
+    vectors (with ``weight`` transposed), without building them.
+
+    Args:
+        num_embeddings: the number of rows V (the vocabulary size). The seed's spelling
+            ``vocab_size=`` is accepted as an alias.
+        embedding_dim: the size D of each vector. Alias: ``emb_size=``.
+        padding_idx: a row that gets no gradient and starts at zero (a negative value counts
+            from the end).
+        max_norm: rescale, **in place**, every looked-up row whose ``norm_type``-norm exceeds
+            this, before each lookup (train and eval alike, as in PyTorch).
+        norm_type: p of the p-norm for ``max_norm``.
+        scale_grad_by_freq: divide each id's gradient by its count in the batch.
+        sparse: make ``weight.grad`` a ``RowSparseTensor`` holding only the looked-up rows.
+        _weight: use this ``(V, D)`` tensor as the weight (no initialisation).
+        _freeze: with ``_weight``, don't train it.
+
+    Shape: input ``(*)`` integer ids in ``[0, V)`` -> output ``(*, D)``.
+    Init: ``weight ~ N(0, 1)``, row ``padding_idx`` zeroed.
+
+    >>> import firstlayer as torch
+    >>> emb = Embedding(vocab_size=2, emb_size=2)
+    >>> emb(torch.tensor([0, 1])).shape
+    torch.Size([2, 2])
+    """
+
+    def __init__(
+        self,
+        num_embeddings: int = _MISSING,
+        embedding_dim: int = _MISSING,
+        padding_idx: int | None = None,
+        max_norm: float | None = None,
+        norm_type: float = 2.0,
+        scale_grad_by_freq: bool = False,
+        sparse: bool = False,
+        _weight: Tensor | None = None,
+        _freeze: bool = False,
+        device: Any = None,
+        dtype: Any = None,
+        *,
+        vocab_size: int = _MISSING,
+        emb_size: int = _MISSING,
+    ) -> None:
+        super().__init__()
+        num_embeddings = _alias("num_embeddings", num_embeddings, "vocab_size", vocab_size)
+        embedding_dim = _alias("embedding_dim", embedding_dim, "emb_size", emb_size)
+        self.num_embeddings = _check_size("num_embeddings", num_embeddings)
+        self.embedding_dim = _check_size("embedding_dim", embedding_dim)
+        if padding_idx is not None:
+            padding_idx = normalize_padding_idx(padding_idx, self.num_embeddings)
+        if max_norm is not None and not max_norm > 0:
+            raise ValueError(f"max_norm must be > 0, got {max_norm}")
+        self.padding_idx = padding_idx
+        self.max_norm = max_norm
+        self.norm_type = norm_type
+        self.scale_grad_by_freq = scale_grad_by_freq
+        self.sparse = sparse
+        self._frozen_rows: np.ndarray | None = None
+        if _weight is None:
+            d = _dtype.to_dtype(dtype) if dtype is not None else _dtype.default_float
+            w = np.empty((self.num_embeddings, self.embedding_dim), d.np)
+            self.weight = Parameter(Tensor._wrap(w), requires_grad=not _freeze)
+            self.reset_parameters()
+        else:
+            shape = tuple(_weight.shape)
+            if shape != (self.num_embeddings, self.embedding_dim):
+                raise ValueError(
+                    f"Shape of weight does not match num_embeddings and embedding_dim: _weight "
+                    f"has shape {shape}, expected ({self.num_embeddings}, {self.embedding_dim})"
+                )
+            self.weight = Parameter(_weight, requires_grad=not _freeze)
+
+    def reset_parameters(self) -> None:
+        """``weight ~ N(0, 1)``, then the padding row set to zero."""
+        init.normal_(self.weight)
+        self._fill_padding_idx_with_zero()
+
+    def _fill_padding_idx_with_zero(self) -> None:
+        if self.padding_idx is not None:
+            with no_grad():
+                self.weight[self.padding_idx] = 0
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.embedding(
+            input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
+            self.scale_grad_by_freq, self.sparse,
+        )
+
+    def as_linear(self, x: Tensor) -> Tensor:
+        """``x @ weightᵀ``: scores over the vocabulary with the same table (weight tying).
+
+        Shape: ``(*, D)`` -> ``(*, V)``.
+        """
+        return F.linear(x, self.weight)
+
+    def extra_repr(self) -> str:
+        s = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.padding_idx is not None:
+            s += f", padding_idx={self.padding_idx}"
+        if self.max_norm is not None:
+            s += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            s += f", norm_type={self.norm_type}"
+        if self.scale_grad_by_freq is not False:
+            s += f", scale_grad_by_freq={self.scale_grad_by_freq}"
+        if self.sparse is not False:
+            s += ", sparse=True"
+        return s
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        embeddings: Any,
+        freeze: bool = True,
+        padding_idx: int | None = None,
+        max_norm: float | None = None,
+        norm_type: float = 2.0,
+        scale_grad_by_freq: bool = False,
+        sparse: bool = False,
+    ) -> Embedding:
+        """An Embedding holding ``embeddings`` (a 2-D tensor or NumPy array, shared not copied).
+
+        As in PyTorch, the ``padding_idx`` row is **not** zeroed (it keeps its pretrained value
+        and gets no gradient), and ``freeze=True`` by default.
+
+        >>> import firstlayer as torch
+        >>> Embedding.from_pretrained(torch.tensor([[1., 2.], [2., 2.]])).weight.requires_grad
+        False
+        """
+        if isinstance(embeddings, np.ndarray):
+            embeddings = Tensor._wrap(embeddings)
+        if not isinstance(embeddings, Tensor):
+            raise TypeError(
+                f"embeddings must be a 2-D Tensor or NumPy array, got {type(embeddings).__name__}"
+            )
+        if embeddings.dim() != 2:
+            raise ValueError(
+                f"Embeddings parameter is expected to be 2-dimensional (rows, dim), got shape "
+                f"{tuple(embeddings.shape)}; for a single vector use .unsqueeze(0)"
+            )
+        if not embeddings.dtype.is_floating_point:
+            embeddings = embeddings.float()
+        rows, cols = embeddings.shape
+        return cls(
+            rows, cols, _weight=embeddings, _freeze=freeze, padding_idx=padding_idx,
+            max_norm=max_norm, norm_type=norm_type, scale_grad_by_freq=scale_grad_by_freq,
+            sparse=sparse,
+        )
+
+
+def _alias(name: str, value: Any, alias: str, alias_value: Any) -> Any:
+    """The seed's ``vocab_size``/``emb_size`` spellings, accepted as keyword aliases."""
+    if value is not _MISSING and alias_value is not _MISSING:
+        raise TypeError(
+            f"Embedding got both {name}={value!r} and its alias {alias}={alias_value!r}; "
+            f"give one ({alias} is the seed's spelling of {name})"
+        )
+    if value is _MISSING and alias_value is _MISSING:
+        raise TypeError(f"Embedding missing required argument: '{name}' (or its alias {alias})")
+    return value if value is not _MISSING else alias_value

@@ -1,0 +1,126 @@
+"""+ - * / ** @ with broadcasting, torch's type promotion and torch's grad_fn names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import _backend
+from ..tensor import Tensor
+from ._util import operands, unbroadcast
+
+
+def _float_out(x: np.ndarray) -> np.ndarray:
+    return x if x.dtype.kind == "f" else x.astype(np.float32)
+
+
+def add(a: Any, b: Any) -> Tensor:
+    ta, x, tb, y = operands(a, b)
+    out = x + y
+
+    def backward(g: np.ndarray) -> tuple:
+        return unbroadcast(g, x.shape), unbroadcast(g, y.shape)
+
+    return Tensor._make(out, (ta, tb), backward, "AddBackward0")
+
+
+def sub(a: Any, b: Any) -> Tensor:
+    ta, x, tb, y = operands(a, b)
+    out = x - y
+
+    def backward(g: np.ndarray) -> tuple:
+        return unbroadcast(g, x.shape), unbroadcast(-g, y.shape)
+
+    return Tensor._make(out, (ta, tb), backward, "SubBackward0" if ta is not None else "RsubBackward1")
+
+
+def mul(a: Any, b: Any) -> Tensor:
+    ta, x, tb, y = operands(a, b)
+    out = x * y
+
+    def backward(g: np.ndarray) -> tuple:
+        return unbroadcast(g * y, x.shape), unbroadcast(g * x, y.shape)
+
+    return Tensor._make(out, (ta, tb), backward, "MulBackward0")
+
+
+def div(a: Any, b: Any) -> Tensor:
+    ta, x, tb, y = operands(a, b)
+    x, y = _float_out(x), _float_out(y)  # true division: int / int is a float in torch
+    out = x / y
+
+    def backward(g: np.ndarray) -> tuple:
+        return unbroadcast(g / y, x.shape), unbroadcast(-g * out / y, y.shape)
+
+    return Tensor._make(out, (ta, tb), backward, "DivBackward0")
+
+
+def neg(a: Tensor) -> Tensor:
+    def backward(g: np.ndarray) -> tuple:
+        return (-g,)
+
+    return Tensor._make(-a._data, (a,), backward, "NegBackward0")
+
+
+def pow(a: Any, b: Any) -> Tensor:  # noqa: A001
+    """``a ** b``; d/da = b a^(b-1), d/db = a^b log a."""
+    ta, x, tb, y = operands(a, b)
+    out = x**y
+
+    def backward(g: np.ndarray) -> tuple:
+        ga = unbroadcast(g * y * x ** (y - 1), x.shape) if ta is not None else None
+        gb = None
+        if tb is not None:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                gb = unbroadcast(np.where(x > 0, g * out * np.log(np.where(x > 0, x, 1)), 0),
+                                 y.shape)
+        return ga, gb
+
+    name = "PowBackward1" if tb is not None and tb.requires_grad else "PowBackward0"
+    return Tensor._make(out, (ta, tb), backward, name)
+
+
+def matmul(a: Any, b: Any) -> Tensor:
+    """Matrix product with NumPy's (= torch's) rules for 1-D and batched operands."""
+    ta, x, tb, y = operands(a, b)
+    if x.ndim == 0 or y.ndim == 0:
+        raise RuntimeError("both arguments to matmul need to be at least 1D, but they are "
+                           f"{x.ndim}D and {y.ndim}D")
+    if x.shape[-1] != y.shape[-2 if y.ndim > 1 else 0]:
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({_mat_shape(x)} and {_mat_shape(y)}): "
+            f"the last dim of the first ({x.shape[-1]}) must equal the "
+            f"{'first' if y.ndim == 1 else 'second-to-last'} dim of the second"
+        )
+    out = _backend.matmul(x, y)
+
+    def backward(g: np.ndarray) -> tuple:
+        # Promote 1-D operands to matrices, take the matrix-case gradients, then undo.
+        x2 = x[None, :] if x.ndim == 1 else x
+        y2 = y[:, None] if y.ndim == 1 else y
+        g2 = g
+        if x.ndim == 1:
+            g2 = np.expand_dims(g2, -2)
+        if y.ndim == 1:
+            g2 = np.expand_dims(g2, -1)
+        gx = gy = None
+        if ta is not None:
+            gx = unbroadcast(_backend.matmul(g2, np.swapaxes(y2, -1, -2)), x2.shape).reshape(x.shape)
+        if tb is not None:
+            gy = unbroadcast(_backend.matmul(np.swapaxes(x2, -1, -2), g2), y2.shape).reshape(y.shape)
+        return gx, gy
+
+    names = {(1, 1): "DotBackward0", (2, 1): "MvBackward0", (2, 2): "MmBackward0"}
+    name = names.get((x.ndim, y.ndim), "UnsafeViewBackward0")
+    return Tensor._make(out, (ta, tb), backward, name)
+
+
+def _mat_shape(x: np.ndarray) -> str:
+    return "x".join(str(s) for s in (x.shape if x.ndim <= 2 else (-1, x.shape[-1])))
+
+
+def compare(fn: Any, a: Any, b: Any) -> Tensor:
+    """Elementwise comparison: a bool tensor, no gradient."""
+    _, x, _, y = operands(a, b)
+    return Tensor._wrap(np.asarray(fn(x, y)))

@@ -1,0 +1,740 @@
+"""``Tensor``: a NumPy array plus what autograd needs (``requires_grad``, ``grad``, ``grad_fn``).
+
+The class holds state and the small methods that read it; each differentiable method is one
+line that calls the op in ``firstlayer/ops`` (or ``nn/functional``), where the forward and its
+backward sit together.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from . import _dtype
+from ._dtype import dtype
+from .autograd import Node, is_grad_enabled, run_backward
+
+
+class Size(tuple):
+    """A shape, printed as PyTorch prints it: ``torch.Size([2, 3])``."""
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __repr__(self) -> str:
+        return f"torch.Size({list(self)})"
+
+
+def _check_inplace(t: Tensor, what: str) -> None:
+    """torch refuses in-place writes that autograd could not track."""
+    if not is_grad_enabled() or not t.requires_grad:
+        return
+    if t.grad_fn is None:
+        raise RuntimeError(
+            f"a leaf Variable that requires grad is being used in an in-place operation "
+            f"({what}). Wrap it in `with firstlayer.no_grad():` or write through `.data`, "
+            f"e.g. `weight.data.{what}(...)`."
+        )
+    raise RuntimeError(
+        f"in-place {what} on a tensor that is part of a recorded graph is not supported; "
+        f"use the out-of-place form or detach() first"
+    )
+
+
+class Tensor:
+    """An n-dimensional array with optional gradient tracking (PyTorch's ``torch.Tensor``).
+
+    Make one with ``firstlayer.tensor(data)``, ``zeros``, ``randn`` and friends.
+
+    >>> x = tensor([[1., 0.], [0., 1.]], requires_grad=True)
+    >>> (x * 2).sum().backward()
+    >>> x.grad
+    tensor([[2., 2.],
+            [2., 2.]])
+    """
+
+    __array_priority__ = 1000  # so ndarray * Tensor defers to Tensor.__rmul__
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if args or kwargs:
+            raise TypeError(
+                "create tensors with firstlayer.tensor(data), zeros(...), randn(...); "
+                "Tensor(...) takes no arguments"
+            )
+        self._data: np.ndarray = np.zeros(0, np.float32)
+        self._requires_grad = False
+        self.grad: Any = None
+        self.grad_fn: Node | None = None
+        self._retains_grad = False
+
+    @classmethod
+    def _wrap(
+        cls, data: np.ndarray, requires_grad: bool = False, grad_fn: Node | None = None
+    ) -> Tensor:
+        """Wrap an ndarray (no copy, no checks): the constructor every op uses."""
+        t = object.__new__(cls)
+        t._data = data
+        t._requires_grad = requires_grad
+        t.grad = None
+        t.grad_fn = grad_fn
+        t._retains_grad = False
+        return t
+
+    @staticmethod
+    def _make(
+        data: np.ndarray, inputs: tuple, backward: Callable[[Any], tuple], name: str
+    ) -> Tensor:
+        """The result of a differentiable op; records ``backward`` when any input needs grad."""
+        if is_grad_enabled() and any(t is not None and t.requires_grad for t in inputs):
+            return Tensor._wrap(data, True, Node(name, inputs, backward))
+        return Tensor._wrap(data)
+
+    # ---- properties -------------------------------------------------------------------------
+    @property
+    def shape(self) -> Size:
+        return Size(self._data.shape)
+
+    def size(self, dim: int | None = None) -> Any:
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[self._dim_index(dim)]
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    ndim = property(dim)
+
+    def numel(self) -> int:
+        return int(self._data.size)
+
+    nelement = numel
+
+    @property
+    def dtype(self) -> dtype:
+        return _dtype.from_numpy_dtype(self._data.dtype)
+
+    @property
+    def device(self) -> str:
+        return "cpu"
+
+    @property
+    def is_sparse(self) -> bool:
+        return False
+
+    def is_floating_point(self) -> bool:
+        return self.dtype.is_floating_point
+
+    def is_contiguous(self) -> bool:
+        return bool(self._data.flags.c_contiguous)
+
+    def _dim_index(self, dim: int) -> int:
+        n = max(self._data.ndim, 1)
+        if not -n <= dim < n:
+            raise IndexError(
+                f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                f"but got {dim})"
+            )
+        return dim % n
+
+    # ---- autograd state ---------------------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if self.grad_fn is not None and not value:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use "
+                "a computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach()."
+            )
+        if value and not self.dtype.is_floating_point:
+            raise RuntimeError(
+                f"only Tensors of floating point dtype can require gradients, got {self.dtype}"
+            )
+        self._requires_grad = bool(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` on this non-leaf tensor after ``backward`` (leaves always keep it)."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        self._retains_grad = True
+
+    def backward(
+        self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False
+    ) -> None:
+        """Compute the gradient of this tensor w.r.t. the graph leaves; add it to their ``.grad``.
+
+        ``gradient`` is d(something)/d(self), needed unless self has one element.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "element 0 of tensors does not require grad and does not have a grad_fn"
+            )
+        if create_graph:
+            raise RuntimeError(
+                "create_graph=True is not supported: firstlayer computes first-order gradients"
+            )
+        if gradient is None:
+            if self._data.size != 1:
+                raise RuntimeError(
+                    f"grad can be implicitly created only for scalar outputs; this tensor has "
+                    f"shape {tuple(self.shape)}: pass gradient= of that shape"
+                )
+            g = np.ones_like(self._data)
+        else:
+            g = _as_array(gradient).astype(self._data.dtype, copy=False)
+            if g.shape != self._data.shape:
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output[0] has a shape of {Size(g.shape)} and "
+                    f"output[0] has a shape of {self.shape}."
+                )
+        run_backward(self, g)
+
+    def _accumulate_grad(self, g: Any) -> None:
+        """Add ``g`` (ndarray or RowSparseTensor) into ``.grad``; torch's AccumulateGrad."""
+        from .sparse import RowSparseTensor
+
+        if isinstance(g, RowSparseTensor):
+            g = g.astype(self._data.dtype)
+            if self.grad is None:
+                self.grad = g
+            elif isinstance(self.grad, RowSparseTensor):
+                self.grad = self.grad.concat(g)
+            else:
+                g.add_to_dense(self.grad._data)
+            return
+        g = np.asarray(g, dtype=self._data.dtype)
+        if g.shape != self._data.shape:  # a broadcast scalar from a reduction
+            g = np.broadcast_to(g, self._data.shape)
+        if self.grad is None:
+            self.grad = Tensor._wrap(np.array(g, copy=True))
+        elif isinstance(self.grad, RowSparseTensor):
+            self.grad = Tensor._wrap(self.grad.add_to_dense(np.array(g, copy=True)))
+        else:
+            self.grad._data += g
+
+    def detach(self) -> Tensor:
+        """The same data (shared, no copy) without history."""
+        return Tensor._wrap(self._data)
+
+    def detach_(self) -> Tensor:
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    @property
+    def data(self) -> Tensor:
+        """A view of the same array without history: writing to it bypasses autograd."""
+        return Tensor._wrap(self._data)
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data must be a Tensor, got {type(value).__name__}")
+        self._data = value._data
+
+    # ---- conversion -------------------------------------------------------------------------
+    def numpy(self, force: bool = False) -> np.ndarray:
+        """The underlying array (shared memory, like torch)."""
+        if self.requires_grad and not force:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. "
+                "Use tensor.detach().numpy() instead."
+            )
+        return self._data
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self._data if dtype is None else self._data.astype(dtype)
+
+    def item(self) -> Any:
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
+            )
+        return self._data.reshape(()).item()
+
+    def tolist(self) -> Any:
+        return self._data.tolist()
+
+    def __float__(self) -> float:
+        return builtins.float(self.item())
+
+    def __int__(self) -> int:
+        return builtins.int(self.item())
+
+    def __index__(self) -> int:
+        if self.dtype.is_floating_point or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return builtins.int(self.item())
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with {self._data.size} elements is ambiguous"
+            )
+        return builtins.bool(self._data.reshape(()).item())
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self) -> Any:
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``to(dtype)``, ``to("cpu")``, ``to(other_tensor)``: a cast recorded as ToCopyBackward0."""
+        target = kwargs.pop("dtype", None)
+        kwargs.pop("device", None)
+        kwargs.pop("non_blocking", None)
+        copy = kwargs.pop("copy", False)
+        if kwargs:
+            raise TypeError(f"to() got unexpected arguments {sorted(kwargs)}")
+        for a in args:
+            if isinstance(a, Tensor):
+                target = a.dtype
+            elif isinstance(a, str):
+                if a != "cpu":
+                    raise ValueError(f"firstlayer runs on the CPU only; got device {a!r}")
+            elif a is not None:
+                target = a
+        if target is None:
+            return self.clone() if copy else self
+        from .ops.shape import cast
+
+        return cast(self, _dtype.to_dtype(target), copy)
+
+    def type(self, dtype: Any = None) -> Any:
+        if dtype is None:
+            names = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+                     "int32": "Int", "bool": "Bool"}
+            return f"torch.{names[self.dtype.name]}Tensor"
+        return self.to(dtype)
+
+    def float(self) -> Tensor:
+        return self.to(_dtype.float32)
+
+    def double(self) -> Tensor:
+        return self.to(_dtype.float64)
+
+    def half(self) -> Tensor:
+        return self.to(_dtype.float16)
+
+    def long(self) -> Tensor:
+        return self.to(_dtype.int64)
+
+    def int(self) -> Tensor:
+        return self.to(_dtype.int32)
+
+    def bool(self) -> Tensor:
+        return self.to(_dtype.bool_)
+
+    def cpu(self) -> Tensor:
+        return self
+
+    def contiguous(self) -> Tensor:
+        return self
+
+    # ---- printing ---------------------------------------------------------------------------
+    def _repr_extras(self) -> list[str]:
+        if self.grad_fn is not None:
+            return [f"grad_fn=<{self.grad_fn.name()}>"]
+        if self.requires_grad:
+            return ["requires_grad=True"]
+        return []
+
+    def __repr__(self) -> str:
+        from ._printing import tensor_repr
+
+        return tensor_repr(self._data, self._repr_extras())
+
+    def __str__(self) -> str:
+        return self.__repr__()
+
+    def __format__(self, spec: str) -> str:
+        if self._data.ndim == 0:
+            return self.item().__format__(spec)
+        return self.__repr__().__format__(spec)
+
+    # ---- in-place ---------------------------------------------------------------------------
+    def _write(self, what: str, value: Any) -> Tensor:
+        """Assign ``value`` (array or scalar) to all elements in place, after torch's checks."""
+        _check_inplace(self, what)
+        self._data[...] = value
+        return self
+
+    def zero_(self) -> Tensor:
+        return self._write("zero_", 0)
+
+    def fill_(self, value: Any) -> Tensor:
+        return self._write("fill_", _as_array(value))
+
+    def copy_(self, src: Any) -> Tensor:
+        arr = _as_array(src)
+        try:
+            np.broadcast_to(arr, self._data.shape)
+        except ValueError:
+            raise RuntimeError(
+                f"copy_: the source of shape {tuple(arr.shape)} can't be broadcast to the "
+                f"destination's shape {tuple(self._data.shape)}"
+            ) from None
+        return self._write("copy_", arr)
+
+    def add_(self, other: Any, alpha: Any = 1) -> Tensor:
+        _check_inplace(self, "add_")
+        arr = _as_array(other)
+        self._data += arr if alpha == 1 else alpha * arr
+        return self
+
+    def sub_(self, other: Any, alpha: Any = 1) -> Tensor:
+        return self.add_(other, alpha=-alpha)
+
+    def mul_(self, other: Any) -> Tensor:
+        _check_inplace(self, "mul_")
+        self._data *= _as_array(other)
+        return self
+
+    def div_(self, other: Any) -> Tensor:
+        _check_inplace(self, "div_")
+        self._data /= _as_array(other)
+        return self
+
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        _check_inplace(self, "clamp_")
+        np.clip(self._data, min, max, out=self._data)
+        return self
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
+        """Fill with U(a, b) samples in place."""
+        from ._random import rng
+
+        _check_inplace(self, "uniform_")
+        self._data[...] = rng(generator).uniform(a, b, self._data.shape)
+        return self
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Tensor:
+        """Fill with N(mean, std²) samples in place."""
+        from ._random import rng
+
+        _check_inplace(self, "normal_")
+        self._data[...] = rng(generator).normal(mean, std, self._data.shape)
+        return self
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        _check_inplace(self, "__setitem__")
+        self._data[_index_key(key)] = _as_array(value)
+
+    # ---- differentiable ops (forward + backward live in firstlayer/ops) ----------------------
+    def __getitem__(self, key: Any) -> Tensor:
+        return _ops().shape.getitem(self, key)
+
+    def __add__(self, other: Any) -> Tensor:
+        return _ops().arithmetic.add(self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return _ops().arithmetic.add(other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return _ops().arithmetic.sub(self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return _ops().arithmetic.sub(other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return _ops().arithmetic.mul(self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return _ops().arithmetic.mul(other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return _ops().arithmetic.div(self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return _ops().arithmetic.div(other, self)
+
+    def __neg__(self) -> Tensor:
+        return _ops().arithmetic.neg(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __pow__(self, other: Any) -> Tensor:
+        return _ops().arithmetic.pow(self, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return _ops().arithmetic.pow(other, self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return _ops().arithmetic.matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return _ops().arithmetic.matmul(other, self)
+
+    def __abs__(self) -> Tensor:
+        return self.abs()
+
+    def add(self, other: Any, alpha: Any = 1) -> Tensor:
+        return self + (other if alpha == 1 else other * alpha)
+
+    def sub(self, other: Any, alpha: Any = 1) -> Tensor:
+        return self - (other if alpha == 1 else other * alpha)
+
+    def mul(self, other: Any) -> Tensor:
+        return self * other
+
+    def div(self, other: Any) -> Tensor:
+        return self / other
+
+    def pow(self, exponent: Any) -> Tensor:
+        return self**exponent
+
+    def matmul(self, other: Any) -> Tensor:
+        return self @ other
+
+    def neg(self) -> Tensor:
+        return -self
+
+    # comparisons: no gradient, bool results
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _ops().arithmetic.compare(np.equal, self, other)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _ops().arithmetic.compare(np.not_equal, self, other)
+
+    def __lt__(self, other: Any) -> Tensor:
+        return _ops().arithmetic.compare(np.less, self, other)
+
+    def __le__(self, other: Any) -> Tensor:
+        return _ops().arithmetic.compare(np.less_equal, self, other)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return _ops().arithmetic.compare(np.greater, self, other)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return _ops().arithmetic.compare(np.greater_equal, self, other)
+
+    def eq(self, other: Any) -> Tensor:
+        return self == other
+
+    def equal(self, other: Tensor) -> bool:
+        return self.shape == other.shape and builtins.bool(np.array_equal(self._data, other._data))
+
+    def allclose(self, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
+        return builtins.bool(np.allclose(self._data, _as_array(other), rtol=rtol, atol=atol))
+
+    def sum(self, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+        return _ops().reduction.sum(self, dim, keepdim, dtype)
+
+    def mean(self, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+        return _ops().reduction.mean(self, dim, keepdim, dtype)
+
+    def norm(self, p: float = 2.0, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return _ops().reduction.norm(self, p, dim, keepdim)
+
+    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        return _ops().reduction.argext(np.argmax, self, dim, keepdim)
+
+    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        return _ops().reduction.argext(np.argmin, self, dim, keepdim)
+
+    def max(self) -> Tensor:
+        return Tensor._wrap(np.asarray(self._data.max()))
+
+    def min(self) -> Tensor:
+        return Tensor._wrap(np.asarray(self._data.min()))
+
+    def reshape(self, *shape: Any) -> Tensor:
+        return _ops().shape.reshape(self, _shape_args(shape))
+
+    def view(self, *shape: Any) -> Tensor:
+        if len(shape) == 1 and not isinstance(shape[0], (builtins.int, tuple, list, Size)):
+            return self.to(shape[0])  # view(dtype)
+        return _ops().shape.reshape(self, _shape_args(shape))
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        if self.dim() == 0:
+            return self.reshape(1)
+        s, e = self._dim_index(start_dim), self._dim_index(end_dim)
+        shape = self.shape
+        return self.reshape(*shape[:s], -1, *shape[e + 1 :])
+
+    def transpose(self, dim0: int, dim1: int) -> Tensor:
+        return _ops().shape.transpose(self, dim0, dim1)
+
+    def t(self) -> Tensor:
+        if self.dim() > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.dim()}D")
+        return _ops().shape.transpose(self, 0, -1, name="TBackward0") if self.dim() == 2 else self
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802
+        return _ops().shape.permute(self, tuple(range(self.dim() - 1, -1, -1)))
+
+    def permute(self, *dims: Any) -> Tensor:
+        return _ops().shape.permute(self, _shape_args(dims))
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        return _ops().shape.unsqueeze(self, dim)
+
+    def squeeze(self, dim: int | None = None) -> Tensor:
+        return _ops().shape.squeeze(self, dim)
+
+    def expand(self, *sizes: Any) -> Tensor:
+        return _ops().shape.expand(self, _shape_args(sizes))
+
+    def clone(self) -> Tensor:
+        return _ops().shape.clone(self)
+
+    def exp(self) -> Tensor:
+        return _ops().pointwise.exp(self)
+
+    def log(self) -> Tensor:
+        return _ops().pointwise.log(self)
+
+    def sqrt(self) -> Tensor:
+        return _ops().pointwise.sqrt(self)
+
+    def abs(self) -> Tensor:
+        return _ops().pointwise.abs(self)
+
+    def relu(self) -> Tensor:
+        return _ops().pointwise.relu(self)
+
+    def tanh(self) -> Tensor:
+        return _ops().pointwise.tanh(self)
+
+    def sigmoid(self) -> Tensor:
+        return _ops().pointwise.sigmoid(self)
+
+    def softmax(self, dim: int) -> Tensor:
+        from .nn.functional import softmax
+
+        return softmax(self, dim)
+
+    def log_softmax(self, dim: int) -> Tensor:
+        from .nn.functional import log_softmax
+
+        return log_softmax(self, dim)
+
+
+def _ops() -> Any:
+    """The ops package, imported on first use (it imports this module)."""
+    from . import ops
+
+    return ops
+
+
+def _shape_args(shape: tuple) -> tuple:
+    """Accept ``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])`` alike."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return tuple(builtins.int(s) for s in shape)
+
+
+def _index_key(key: Any) -> Any:
+    """A key for NumPy indexing: tensors become arrays."""
+    if isinstance(key, tuple):
+        return tuple(_index_key(k) for k in key)
+    if isinstance(key, Tensor):
+        return key._data
+    if isinstance(key, list):
+        return np.asarray([k._data if isinstance(k, Tensor) else k for k in key])
+    return key
+
+
+def _as_array(x: Any) -> np.ndarray:
+    """The ndarray behind a Tensor, or ``np.asarray(x)`` for anything else."""
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
+
+
+def _infer_dtype(data: Any, arr: np.ndarray) -> dtype:
+    """torch.tensor's dtype rules: Python floats -> float32, ints -> int64, bools -> bool;
+    NumPy arrays and scalars keep their own dtype."""
+    if isinstance(data, (np.ndarray, np.generic)):
+        return _dtype.from_numpy_dtype(arr.dtype)
+    kind = arr.dtype.kind
+    if kind == "b":
+        return _dtype.bool_
+    if kind in "iu":
+        return _dtype.int64
+    if kind == "f":
+        return _dtype.default_float
+    raise TypeError(
+        f"can't make a tensor from {type(data).__name__} holding {arr.dtype} values; "
+        "expected numbers, bools, nested lists of them, or a NumPy array"
+    )
+
+
+def _flatten_tensors(data: Any) -> Any:
+    """Nested lists may hold 0-d/1-d tensors (``tensor([t1, t2])``): replace them by arrays."""
+    if isinstance(data, Tensor):
+        return data._data
+    if isinstance(data, (list, tuple)):
+        return [_flatten_tensors(d) for d in data]
+    return data
+
+
+def tensor(
+    data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
+    """A new tensor holding a copy of ``data`` (a number, nested lists, a NumPy array, a Tensor).
+
+    >>> tensor([0, 1], dtype=int64)
+    tensor([0, 1])
+    """
+    if device not in (None, "cpu"):
+        raise ValueError(f"firstlayer runs on the CPU only; got device={device!r}")
+    raw = _flatten_tensors(data)
+    try:
+        arr = np.array(raw)
+    except ValueError as exc:
+        raise ValueError(f"can't make a tensor from ragged or mixed data: {exc}") from None
+    target = _dtype.to_dtype(dtype) if dtype is not None else _infer_dtype(data, arr)
+    if arr.dtype.kind == "f" and target.category < 2 and not np.all(np.isfinite(arr)):
+        raise ValueError(f"can't convert non-finite floats to {target}")
+    t = Tensor._wrap(np.array(arr, dtype=target.np, copy=True))
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """Like ``tensor`` but shares memory with a Tensor or NumPy array when the dtype fits."""
+    if isinstance(data, Tensor):
+        return data if dtype is None else data.to(dtype)
+    if isinstance(data, np.ndarray) and (
+        dtype is None or _dtype.to_dtype(dtype).np == data.dtype
+    ):
+        return from_numpy(data)
+    return tensor(data, dtype=dtype, device=device)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing memory with ``array`` (writes to one show in the other)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
+    _dtype.from_numpy_dtype(array.dtype)  # a clear error for unsupported dtypes
+    if array.dtype not in _dtype._BY_NP:
+        return Tensor._wrap(array.astype(_dtype.from_numpy_dtype(array.dtype).np))
+    return Tensor._wrap(array)
