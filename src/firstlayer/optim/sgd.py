@@ -22,11 +22,12 @@ class SGD(Optimizer):
 
     .. code-block:: text
 
+        g = -g                                       (if maximize)
         g = g + weight_decay * p                      (if weight_decay != 0)
         b = g                                        (t = 1)
         b = momentum * b + (1 - dampening) * g       (t > 1, if momentum != 0)
         g = g + momentum * b  if nesterov  else  b   (if momentum != 0)
-        p = p - lr * g        (p + lr * g with maximize=True)
+        p = p - lr * g
 
     Row-sparse gradients (``Embedding(sparse=True)``) are accepted with every option. Without
     momentum and weight decay the update equals the dense one. With them, the *lazy* rule
@@ -80,6 +81,8 @@ class SGD(Optimizer):
 
     def _dense_step(self, p: Any, g: np.ndarray, group: dict) -> None:
         lr, momentum, wd = group["lr"], group["momentum"], group["weight_decay"]
+        if group["maximize"]:
+            g = -g
         if wd:
             g = g + wd * p._data
         if momentum:
@@ -91,7 +94,7 @@ class SGD(Optimizer):
                 buf *= momentum
                 buf += (1 - group["dampening"]) * g
             g = g + momentum * buf if group["nesterov"] else buf
-        p._data -= (-lr if group["maximize"] else lr) * g
+        p._data -= lr * g
 
     def _sparse_step(self, p: Any, grad: RowSparseTensor, group: dict) -> None:
         lr, momentum, wd = group["lr"], group["momentum"], group["weight_decay"]
@@ -100,7 +103,7 @@ class SGD(Optimizer):
             grad.add_to_dense(p._data, alpha=-lr * sign)
             return
         c = grad.coalesce()
-        rows, g = c.rows, c._values_arr
+        rows, g = c.rows, sign * c._values_arr
         if wd:
             g = g + wd * p._data[rows]
         if momentum:
@@ -112,4 +115,4 @@ class SGD(Optimizer):
             else:
                 buf[rows] = momentum * buf[rows] + (1 - group["dampening"]) * g
             g = g + momentum * buf[rows] if group["nesterov"] else buf[rows]
-        p._data[rows] -= lr * sign * g
+        p._data[rows] -= lr * g
