@@ -14,6 +14,8 @@ torch.Size([2, 2])
 from . import nn, optim
 from ._dtype import (
     bool_ as bool,  # noqa: A004
+)
+from ._dtype import (
     double,
     dtype,
     float16,

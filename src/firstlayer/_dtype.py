@@ -15,7 +15,7 @@ import numpy as np
 class dtype:  # noqa: N801  (torch's spelling)
     """A tensor element type, e.g. ``firstlayer.float32``."""
 
-    def __init__(self, name: str, np_dtype: type, category: int) -> None:
+    def __init__(self, name: str, np_dtype: type, category: builtins.int) -> None:
         self.name = name
         self.np = np.dtype(np_dtype)
         self.category = category  # 0 bool < 1 integer < 2 floating, for promotion

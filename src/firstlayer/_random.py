@@ -10,6 +10,11 @@ from __future__ import annotations
 import numpy as np
 
 
+def _fresh_seed() -> int:
+    """A seed from the OS's entropy."""
+    return int(np.random.SeedSequence().generate_state(1, np.uint64)[0]) % (2**63)
+
+
 class Generator:
     """A source of random numbers (PyTorch's ``torch.Generator``).
 
@@ -22,7 +27,7 @@ class Generator:
         if str(device) != "cpu":
             raise ValueError(f"firstlayer runs on the CPU only; got device={device!r}")
         self.device = "cpu"
-        self.manual_seed(int(np.random.SeedSequence().entropy) % (2**63))
+        self.manual_seed(_fresh_seed())
 
     def manual_seed(self, seed: int) -> Generator:
         """Reseed and return self, so ``Generator().manual_seed(0)`` works in one line."""
@@ -37,7 +42,7 @@ class Generator:
 
     def seed(self) -> int:
         """Reseed from the OS's entropy and return the new seed."""
-        self.manual_seed(int(np.random.SeedSequence().entropy) % (2**63))
+        self.manual_seed(_fresh_seed())
         return self._seed
 
     def initial_seed(self) -> int:

@@ -119,7 +119,8 @@ def linspace(
     start: float, end: float, steps: int, dtype: Any = None, requires_grad: bool = False
 ) -> Tensor:
     d = _dtype.to_dtype(dtype) if dtype is not None else _dtype.default_float
-    return _finish(np.linspace(start, end, _size((steps,), "linspace")[0], dtype=d.np), requires_grad)
+    n = _size((steps,), "linspace")[0]
+    return _finish(np.linspace(start, end, n, dtype=d.np), requires_grad)
 
 
 def rand(
@@ -164,7 +165,8 @@ def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None) -
 
 
 def _like(fn: Any, t: Tensor, dtype: Any, requires_grad: bool, **kw: Any) -> Tensor:
-    return fn(*t.shape, dtype=t.dtype if dtype is None else dtype, requires_grad=requires_grad, **kw)
+    d = t.dtype if dtype is None else dtype
+    return fn(*t.shape, dtype=d, requires_grad=requires_grad, **kw)
 
 
 def zeros_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002

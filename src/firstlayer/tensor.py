@@ -75,7 +75,7 @@ class Tensor:
 
     @classmethod
     def _wrap(
-        cls, data: np.ndarray, requires_grad: bool = False, grad_fn: Node | None = None
+        cls, data: np.ndarray, requires_grad: builtins.bool = False, grad_fn: Node | None = None
     ) -> Tensor:
         """Wrap an ndarray (no copy, no checks): the constructor every op uses."""
         t = object.__new__(cls)
@@ -100,17 +100,17 @@ class Tensor:
     def shape(self) -> Size:
         return Size(self._data.shape)
 
-    def size(self, dim: int | None = None) -> Any:
+    def size(self, dim: builtins.int | None = None) -> Any:
         if dim is None:
             return Size(self._data.shape)
         return self._data.shape[self._dim_index(dim)]
 
-    def dim(self) -> int:
+    def dim(self) -> builtins.int:
         return self._data.ndim
 
     ndim = property(dim)
 
-    def numel(self) -> int:
+    def numel(self) -> builtins.int:
         return int(self._data.size)
 
     nelement = numel
@@ -124,16 +124,16 @@ class Tensor:
         return "cpu"
 
     @property
-    def is_sparse(self) -> bool:
+    def is_sparse(self) -> builtins.bool:
         return False
 
-    def is_floating_point(self) -> bool:
+    def is_floating_point(self) -> builtins.bool:
         return self.dtype.is_floating_point
 
-    def is_contiguous(self) -> bool:
+    def is_contiguous(self) -> builtins.bool:
         return bool(self._data.flags.c_contiguous)
 
-    def _dim_index(self, dim: int) -> int:
+    def _dim_index(self, dim: builtins.int) -> builtins.int:
         n = max(self._data.ndim, 1)
         if not -n <= dim < n:
             raise IndexError(
@@ -144,11 +144,11 @@ class Tensor:
 
     # ---- autograd state ---------------------------------------------------------------------
     @property
-    def requires_grad(self) -> bool:
+    def requires_grad(self) -> builtins.bool:
         return self._requires_grad
 
     @requires_grad.setter
-    def requires_grad(self, value: bool) -> None:
+    def requires_grad(self, value: builtins.bool) -> None:
         if self.grad_fn is not None and not value:
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables. If you want to use "
@@ -161,12 +161,12 @@ class Tensor:
             )
         self._requires_grad = bool(value)
 
-    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+    def requires_grad_(self, requires_grad: builtins.bool = True) -> Tensor:
         self.requires_grad = requires_grad
         return self
 
     @property
-    def is_leaf(self) -> bool:
+    def is_leaf(self) -> builtins.bool:
         return self.grad_fn is None
 
     def retain_grad(self) -> None:
@@ -176,7 +176,10 @@ class Tensor:
         self._retains_grad = True
 
     def backward(
-        self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False
+        self,
+        gradient: Any = None,
+        retain_graph: builtins.bool | None = None,
+        create_graph: builtins.bool = False,
     ) -> None:
         """Compute the gradient of this tensor w.r.t. the graph leaves; add it to their ``.grad``.
 
@@ -250,7 +253,7 @@ class Tensor:
         self._data = value._data
 
     # ---- conversion -------------------------------------------------------------------------
-    def numpy(self, force: bool = False) -> np.ndarray:
+    def numpy(self, force: builtins.bool = False) -> np.ndarray:
         """The underlying array (shared memory, like torch)."""
         if self.requires_grad and not force:
             raise RuntimeError(
@@ -272,25 +275,25 @@ class Tensor:
     def tolist(self) -> Any:
         return self._data.tolist()
 
-    def __float__(self) -> float:
+    def __float__(self) -> builtins.float:
         return builtins.float(self.item())
 
-    def __int__(self) -> int:
+    def __int__(self) -> builtins.int:
         return builtins.int(self.item())
 
-    def __index__(self) -> int:
+    def __index__(self) -> builtins.int:
         if self.dtype.is_floating_point or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return builtins.int(self.item())
 
-    def __bool__(self) -> bool:
+    def __bool__(self) -> builtins.bool:
         if self._data.size != 1:
             raise RuntimeError(
                 f"Boolean value of Tensor with {self._data.size} elements is ambiguous"
             )
         return builtins.bool(self._data.reshape(()).item())
 
-    def __len__(self) -> int:
+    def __len__(self) -> builtins.int:
         if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
         return self._data.shape[0]
@@ -300,11 +303,11 @@ class Tensor:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self._data.shape[0]))
 
-    def __hash__(self) -> int:
+    def __hash__(self) -> builtins.int:
         return id(self)
 
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
-        """``to(dtype)``, ``to("cpu")``, ``to(other_tensor)``: a cast recorded as ToCopyBackward0."""
+        """``to(dtype)``, ``to("cpu")``, ``to(other)``: a cast, recorded as ToCopyBackward0."""
         target = kwargs.pop("dtype", None)
         kwargs.pop("device", None)
         kwargs.pop("non_blocking", None)
@@ -425,7 +428,9 @@ class Tensor:
         np.clip(self._data, min, max, out=self._data)
         return self
 
-    def uniform_(self, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
+    def uniform_(
+        self, a: builtins.float = 0.0, b: builtins.float = 1.0, generator: Any = None
+    ) -> Tensor:
         """Fill with U(a, b) samples in place."""
         from ._random import rng
 
@@ -433,7 +438,9 @@ class Tensor:
         self._data[...] = rng(generator).uniform(a, b, self._data.shape)
         return self
 
-    def normal_(self, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Tensor:
+    def normal_(
+        self, mean: builtins.float = 0.0, std: builtins.float = 1.0, generator: Any = None
+    ) -> Tensor:
         """Fill with N(mean, std²) samples in place."""
         from ._random import rng
 
@@ -537,25 +544,29 @@ class Tensor:
     def eq(self, other: Any) -> Tensor:
         return self == other
 
-    def equal(self, other: Tensor) -> bool:
+    def equal(self, other: Tensor) -> builtins.bool:
         return self.shape == other.shape and builtins.bool(np.array_equal(self._data, other._data))
 
-    def allclose(self, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
+    def allclose(
+        self, other: Tensor, rtol: builtins.float = 1e-5, atol: builtins.float = 1e-8
+    ) -> builtins.bool:
         return builtins.bool(np.allclose(self._data, _as_array(other), rtol=rtol, atol=atol))
 
-    def sum(self, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+    def sum(self, dim: Any = None, keepdim: builtins.bool = False, dtype: Any = None) -> Tensor:
         return _ops().reduction.sum(self, dim, keepdim, dtype)
 
-    def mean(self, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+    def mean(self, dim: Any = None, keepdim: builtins.bool = False, dtype: Any = None) -> Tensor:
         return _ops().reduction.mean(self, dim, keepdim, dtype)
 
-    def norm(self, p: float = 2.0, dim: Any = None, keepdim: bool = False) -> Tensor:
+    def norm(
+        self, p: builtins.float = 2.0, dim: Any = None, keepdim: builtins.bool = False
+    ) -> Tensor:
         return _ops().reduction.norm(self, p, dim, keepdim)
 
-    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    def argmax(self, dim: builtins.int | None = None, keepdim: builtins.bool = False) -> Tensor:
         return _ops().reduction.argext(np.argmax, self, dim, keepdim)
 
-    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    def argmin(self, dim: builtins.int | None = None, keepdim: builtins.bool = False) -> Tensor:
         return _ops().reduction.argext(np.argmin, self, dim, keepdim)
 
     def max(self) -> Tensor:
@@ -572,19 +583,21 @@ class Tensor:
             return self.to(shape[0])  # view(dtype)
         return _ops().shape.reshape(self, _shape_args(shape))
 
-    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    def flatten(self, start_dim: builtins.int = 0, end_dim: builtins.int = -1) -> Tensor:
         if self.dim() == 0:
             return self.reshape(1)
         s, e = self._dim_index(start_dim), self._dim_index(end_dim)
         shape = self.shape
         return self.reshape(*shape[:s], -1, *shape[e + 1 :])
 
-    def transpose(self, dim0: int, dim1: int) -> Tensor:
+    def transpose(self, dim0: builtins.int, dim1: builtins.int) -> Tensor:
         return _ops().shape.transpose(self, dim0, dim1)
 
     def t(self) -> Tensor:
         if self.dim() > 2:
-            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.dim()}D")
+            raise RuntimeError(
+                f"t() expects a tensor with <= 2 dimensions, but self is {self.dim()}D"
+            )
         return _ops().shape.transpose(self, 0, -1, name="TBackward0") if self.dim() == 2 else self
 
     @property
@@ -594,10 +607,10 @@ class Tensor:
     def permute(self, *dims: Any) -> Tensor:
         return _ops().shape.permute(self, _shape_args(dims))
 
-    def unsqueeze(self, dim: int) -> Tensor:
+    def unsqueeze(self, dim: builtins.int) -> Tensor:
         return _ops().shape.unsqueeze(self, dim)
 
-    def squeeze(self, dim: int | None = None) -> Tensor:
+    def squeeze(self, dim: builtins.int | None = None) -> Tensor:
         return _ops().shape.squeeze(self, dim)
 
     def expand(self, *sizes: Any) -> Tensor:
@@ -627,12 +640,12 @@ class Tensor:
     def sigmoid(self) -> Tensor:
         return _ops().pointwise.sigmoid(self)
 
-    def softmax(self, dim: int) -> Tensor:
+    def softmax(self, dim: builtins.int) -> Tensor:
         from .nn.functional import softmax
 
         return softmax(self, dim)
 
-    def log_softmax(self, dim: int) -> Tensor:
+    def log_softmax(self, dim: builtins.int) -> Tensor:
         from .nn.functional import log_softmax
 
         return log_softmax(self, dim)

@@ -235,7 +235,7 @@ def uniform_(
     _check_floating_point(tensor, "uniform_", "check_uniform_bounds")
     if a > b:
         raise ValueRuntimeError(
-            f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}"
+            f"uniform_ expects to return a [from, to) range, but found from={a:g} > to={b:g}"
         )
     return _fill(tensor, rng(generator).uniform(a, b, tensor.shape))
 
@@ -257,7 +257,7 @@ def normal_(
     """
     _check_floating_point(tensor, "normal_", "normal_kernel_cpu")
     if std < 0:
-        raise ValueRuntimeError(f"normal expects std >= 0.0, but found std {std}")
+        raise ValueRuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
     return _fill(tensor, rng(generator).normal(mean, std, tensor.shape))
 
 
@@ -297,7 +297,7 @@ def trunc_normal_(
     """
     _check_floating_point(tensor, "trunc_normal_", "normal_kernel_cpu")
     if not std > 0:
-        raise ValueError(f"trunc_normal_ expects std > 0, but found std {std}")
+        raise ValueError(f"trunc_normal_ expects std > 0, but found std {std:g}")
     if a > b:
         raise ValueRuntimeError(f"trunc_normal_ expects a <= b, but found a={a} > b={b}")
     if (mean < a - 2 * std) or (mean > b + 2 * std):

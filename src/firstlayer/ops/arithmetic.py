@@ -32,7 +32,8 @@ def sub(a: Any, b: Any) -> Tensor:
     def backward(g: np.ndarray) -> tuple:
         return unbroadcast(g, x.shape), unbroadcast(-g, y.shape)
 
-    return Tensor._make(out, (ta, tb), backward, "SubBackward0" if ta is not None else "RsubBackward1")
+    name = "SubBackward0" if ta is not None else "RsubBackward1"
+    return Tensor._make(out, (ta, tb), backward, name)
 
 
 def mul(a: Any, b: Any) -> Tensor:
@@ -106,9 +107,11 @@ def matmul(a: Any, b: Any) -> Tensor:
             g2 = np.expand_dims(g2, -1)
         gx = gy = None
         if ta is not None:
-            gx = unbroadcast(_backend.matmul(g2, np.swapaxes(y2, -1, -2)), x2.shape).reshape(x.shape)
+            gx = _backend.matmul(g2, np.swapaxes(y2, -1, -2))
+            gx = unbroadcast(gx, x2.shape).reshape(x.shape)
         if tb is not None:
-            gy = unbroadcast(_backend.matmul(np.swapaxes(x2, -1, -2), g2), y2.shape).reshape(y.shape)
+            gy = _backend.matmul(np.swapaxes(x2, -1, -2), g2)
+            gy = unbroadcast(gy, y2.shape).reshape(y.shape)
         return gx, gy
 
     names = {(1, 1): "DotBackward0", (2, 1): "MvBackward0", (2, 2): "MmBackward0"}

@@ -118,7 +118,8 @@ def embedding(
 
     def backward(g: np.ndarray) -> tuple:
         rows = ids.reshape(-1).astype(np.int64, copy=False)
-        grads = g.reshape(rows.shape[0], -1)
+        # (N, D) spelled out: with no ids (N = 0) a -1 could not be inferred.
+        grads = g.reshape(rows.shape[0], W.shape[1])
         scale = None
         if scale_grad_by_freq:
             counts = np.bincount(rows, minlength=num_rows)

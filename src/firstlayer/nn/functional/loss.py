@@ -16,7 +16,9 @@ _REDUCTIONS = ("mean", "sum", "none")
 
 def _check_reduction(reduction: str) -> None:
     if reduction not in _REDUCTIONS:
-        raise ValueError(f"{reduction!r} is not a valid value for reduction; use one of {_REDUCTIONS}")
+        raise ValueError(
+            f"{reduction!r} is not a valid value for reduction; use one of {_REDUCTIONS}"
+        )
 
 
 def _classes_last(x: np.ndarray) -> np.ndarray:
@@ -130,7 +132,9 @@ def cross_entropy(
                 f"cross_entropy: probability targets must have the input's shape "
                 f"{tuple(input.shape)}, got {tuple(tgt.shape)}"
             )
-        probs = target if label_smoothing == 0 else target * (1 - label_smoothing) + label_smoothing / C
+        probs = target
+        if label_smoothing:
+            probs = target * (1 - label_smoothing) + label_smoothing / C
         per = -(logp * probs if w is None else logp * probs * w).sum(class_dim)
         if reduction == "none":
             return per

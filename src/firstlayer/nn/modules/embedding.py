@@ -10,8 +10,8 @@ from ... import _dtype
 from ...autograd import no_grad
 from ...tensor import Tensor
 from .. import functional as F
-from ..functional.embedding import normalize_padding_idx
 from .. import init
+from ..functional.embedding import normalize_padding_idx
 from ..parameter import Parameter
 from .module import Module
 

@@ -124,7 +124,9 @@ class Module:
     register_module = add_module
 
     # ---- traversal ------------------------------------------------------------------------
-    def named_modules(self, memo: set | None = None, prefix: str = "") -> Iterator[tuple[str, Module]]:
+    def named_modules(
+        self, memo: set | None = None, prefix: str = ""
+    ) -> Iterator[tuple[str, Module]]:
         memo = set() if memo is None else memo
         if id(self) in memo:
             return
@@ -257,11 +259,11 @@ class Module:
         problems = []
         if strict:
             if missing:
-                problems.append("Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ".")
+                names = ", ".join(f'"{k}"' for k in missing)
+                problems.append(f"Missing key(s) in state_dict: {names}.")
             if unexpected:
-                problems.append(
-                    "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + "."
-                )
+                names = ", ".join(f'"{k}"' for k in unexpected)
+                problems.append(f"Unexpected key(s) in state_dict: {names}.")
         arrays = {}
         for k, dst in own.items():
             if k not in state_dict:
@@ -276,7 +278,8 @@ class Module:
             arrays[k] = arr
         if problems:
             raise RuntimeError(
-                f"Error(s) in loading state_dict for {type(self).__name__} (nothing was loaded):\n\t"
+                f"Error(s) in loading state_dict for {type(self).__name__} "
+                "(nothing was loaded):\n\t"
                 + "\n\t".join(problems)
             )
         for k, arr in arrays.items():
