@@ -124,7 +124,7 @@ def _norm_cdf(x: float) -> float:
 
 # ---- gains and fans ---------------------------------------------------------------------------
 def calculate_gain(nonlinearity: _NonlinearityType, param: int | float | None = None) -> float:
-    r"""Return the recommended gain for a nonlinearity: how much to scale the init's spread.
+    """Return the recommended gain for a nonlinearity: how much to scale the init's spread.
 
     An activation such as ReLU zeroes half its inputs and so halves the variance of what passes
     through it; the gain makes up for that, so signals keep their size from layer to layer.
@@ -208,12 +208,12 @@ def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
 
 def _calculate_correct_fan(tensor: Tensor, mode: _FanMode) -> int:
     """Return the fan that ``mode`` names: ``"fan_in"`` or ``"fan_out"`` (any letter case)."""
-    mode = mode.lower()  # type: ignore[assignment]  # torch accepts "FAN_IN" too
+    lowered = mode.lower()  # torch accepts "FAN_IN" too
     valid_modes = ["fan_in", "fan_out"]
-    if mode not in valid_modes:
-        raise ValueError(f"Mode {mode} not supported, please use one of {valid_modes}")
+    if lowered not in valid_modes:
+        raise ValueError(f"Mode {lowered} not supported, please use one of {valid_modes}")
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    return fan_in if mode == "fan_in" else fan_out
+    return fan_in if lowered == "fan_in" else fan_out
 
 
 # ---- plain distributions ----------------------------------------------------------------------
