@@ -9,3 +9,8 @@ class ValueRuntimeError(ValueError, RuntimeError):
 
 class TypeRuntimeError(TypeError, RuntimeError):
     """A bad dtype where torch raises RuntimeError (float ids, say)."""
+
+
+class TypeNotImplementedError(TypeError, NotImplementedError):
+    """A dtype an operation does not support, where torch raises NotImplementedError (a random
+    init on an integer tensor, say)."""

@@ -431,22 +431,20 @@ class Tensor:
     def uniform_(
         self, a: builtins.float = 0.0, b: builtins.float = 1.0, generator: Any = None
     ) -> Tensor:
-        """Fill with U(a, b) samples in place."""
-        from ._random import rng
+        """Fill with U(a, b) samples in place (``nn.init.uniform_`` after torch's checks)."""
+        from .nn import init
 
         _check_inplace(self, "uniform_")
-        self._data[...] = rng(generator).uniform(a, b, self._data.shape)
-        return self
+        return init.uniform_(self, a, b, generator=generator)
 
     def normal_(
         self, mean: builtins.float = 0.0, std: builtins.float = 1.0, generator: Any = None
     ) -> Tensor:
-        """Fill with N(mean, std²) samples in place."""
-        from ._random import rng
+        """Fill with N(mean, std²) samples in place (``nn.init.normal_`` after torch's checks)."""
+        from .nn import init
 
         _check_inplace(self, "normal_")
-        self._data[...] = rng(generator).normal(mean, std, self._data.shape)
-        return self
+        return init.normal_(self, mean, std, generator=generator)
 
     def __setitem__(self, key: Any, value: Any) -> None:
         _check_inplace(self, "__setitem__")

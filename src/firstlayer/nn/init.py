@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from .._errors import ValueRuntimeError
+from .._errors import TypeNotImplementedError, ValueRuntimeError
 from .._random import Generator, rng
 
 if TYPE_CHECKING:
@@ -79,14 +79,6 @@ _NonlinearityType = Literal[
 _FanMode = Literal["fan_in", "fan_out"]
 
 
-class _NotFloatingPointError(TypeError, NotImplementedError):
-    """A random init on an integer or bool tensor.
-
-    It is a ``TypeError`` because the dtype is wrong, and a ``NotImplementedError`` (a
-    ``RuntimeError``) because that is what PyTorch raises, so code written for either catches it.
-    """
-
-
 # PyTorch's names for dtypes in its "not implemented for 'Long'" messages.
 _TORCH_SCALAR_NAMES = {"bool": "Bool", "int32": "Int", "int64": "Long"}
 
@@ -100,7 +92,7 @@ def _check_floating_point(tensor: Tensor, fn: str, kernel: str) -> None:
     if tensor.dtype.is_floating_point:
         return
     name = _TORCH_SCALAR_NAMES.get(tensor.dtype.name, tensor.dtype.name)
-    raise _NotFloatingPointError(
+    raise TypeNotImplementedError(
         f"\"{kernel}\" not implemented for '{name}': nn.init.{fn} fills the tensor with random "
         f"real numbers, so it needs a floating-point tensor (float16, float32 or float64), "
         f"got dtype {tensor.dtype}. Create it with a float dtype or convert it with .float()."
