@@ -68,8 +68,10 @@ class RowSparseTensor:
         """Sorted unique rows, duplicates summed."""
         if self._coalesced:
             return self
-        flat = self._values_arr.reshape(self.rows.shape[0], -1)
-        rows, vals = _backend.segment_sum(self.rows, flat)
+        # (nnz, row size) spelled out: with nnz = 0 a -1 could not be inferred.
+        flat = self._values_arr.reshape(self.rows.shape[0], int(np.prod(self._shape[1:])))
+        # the table's row count lets segment_sum mark the rows instead of sorting them
+        rows, vals = _backend.segment_sum(self.rows, flat, num_rows=self._shape[0])
         return RowSparseTensor(rows, vals.reshape((-1,) + self._shape[1:]), self._shape, True)
 
     def _indices(self) -> Any:

@@ -32,15 +32,20 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         raise ValueRuntimeError(
             f"linear: bias must have shape ({W.shape[0]},) = (out_features,), got {tuple(b.shape)}"
         )
-    x2 = x.reshape(-1, x.shape[-1])
+    # (rows, in) spelled out: with in_features or the batch 0, a -1 could not be inferred.
+    rows = int(np.prod(x.shape[:-1]))
+    x2 = x.reshape(rows, x.shape[-1])
     out2 = _backend.matmul(x2, W.T)
     if b is not None:
         out2 += b
     out = out2.reshape(x.shape[:-1] + (W.shape[0],))
+    # Decided now, as torch's needs_input_grad is: a one-hot input (N, V) never needs its
+    # gradient, which would be another (N, V) array and a matmul as costly as the forward.
+    needs_gx = input.requires_grad
 
     def backward(g: np.ndarray) -> tuple:
-        g2 = g.reshape(-1, W.shape[0])
-        gx = _backend.matmul(g2, W).reshape(x.shape)
+        g2 = g.reshape(rows, W.shape[0])
+        gx = _backend.matmul(g2, W).reshape(x.shape) if needs_gx else None
         gW = _backend.matmul(g2.T, x2)
         gb = g2.sum(axis=0) if b is not None else None
         return gx, gW, gb

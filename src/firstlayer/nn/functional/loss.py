@@ -89,7 +89,9 @@ def nll_loss(
             with np.errstate(invalid="ignore", divide="ignore"):
                 coef = g * wt / denom
         g2 = np.zeros_like(x2)
-        g2[np.arange(x2.shape[0]), safe_t] = -coef
+        # Ignored targets get exactly +0, even when every target is ignored (denom 0, so their
+        # coef is nan): the loss is nan then and its gradient 0, as in torch.
+        g2[np.arange(x2.shape[0]), safe_t] = np.where(valid, -coef, 0)
         if x.ndim == 1:
             return (g2[0], None)
         shape_last = x.shape[:1] + x.shape[2:] + (C,)
@@ -157,5 +159,9 @@ def cross_entropy(
         else:
             safe = np.where(tf != ignore_index, tf, 0)
             denom = float((weight._data[safe] * (tf != ignore_index)).sum())
-        smooth_red = smooth.sum() / denom
+        # Weighted by 1/denom on the kept rows and 0 on the ignored ones (not multiplied by 0,
+        # which gives nan when denom is 0): with every target ignored torch's gradient is 0.
+        with np.errstate(divide="ignore"):
+            inv = np.where(tgt != ignore_index, np.divide(1.0, denom), 0.0)
+        smooth_red = (smooth * Tensor._wrap(inv.astype(input._data.dtype))).sum()
     return nll * (1 - label_smoothing) + smooth_red * (label_smoothing / C)

@@ -56,7 +56,10 @@ class Module:
             )
         params, buffers, modules = self._parameters, self._buffers, self._modules
         if isinstance(value, Parameter):
-            self._forget(name)
+            # A parameter replaced keeps its place (as in torch), so ``fc.weight = p`` leaves
+            # parameters() in the order weight, bias that optimizers and state_dict see.
+            if name not in params:
+                self._forget(name)
             params[name] = value
         elif name in params:
             if value is not None:
@@ -106,7 +109,8 @@ class Module:
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"cannot register '{type(param).__name__}' as parameter '{name}'")
-        self._forget(name)
+        if name not in self._parameters:  # a re-registered parameter keeps its place
+            self._forget(name)
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:

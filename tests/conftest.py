@@ -1,0 +1,6 @@
+"""Put tests/ on sys.path so test files can ``from gradcheck import gradcheck``."""
+
+import pathlib
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
