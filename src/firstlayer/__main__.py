@@ -1,0 +1,7 @@
+"""``python -m firstlayer``: the same as the ``firstlayer`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

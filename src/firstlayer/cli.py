@@ -1,0 +1,125 @@
+"""The ``firstlayer`` command: ``firstlayer demo``, ``firstlayer --version``, ``--help``.
+
+Each subcommand is one ``_add_<name>(subparsers)`` function that declares its arguments and
+sets ``run=`` to the function that does the work; add it to ``COMMANDS`` and it is wired in.
+A command's function takes the parsed arguments and returns the exit status; it raises
+``UsageError`` for a mistake in the command line, which ``main`` prints as one line on stderr
+with exit status 2 (argparse's own errors look the same).
+
+>>> main(["demo", "--quick"])  # doctest: +SKIP
+0
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
+
+PROG = "firstlayer"
+
+
+class UsageError(Exception):
+    """A mistake in the command line: printed as one line on stderr, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with errors on one line (no usage block) pointing at ``--help``."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+# ---- subcommands: one function each ----------------------------------------------------------
+def _add_demo(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "demo",
+        help="a guided tour of a model's first layer, after the seed document",
+        description=(
+            "A guided, printed tour of the seed document: one-hot vectors, nn.Linear and "
+            "nn.Embedding (and proof that they are the same layer), three ways to initialise "
+            "them, a few training steps, and the time and memory of one-hot + Linear against "
+            "Embedding at V=50,000. Needs no files; takes about 10 s."
+        ),
+    )
+    p.add_argument(
+        "--seed", type=int, default=0,
+        help="seed for every random number; the same seed prints the same text (default: 0)",
+    )
+    p.add_argument(
+        "--quick", action="store_true",
+        help="measure the last section at a small size (V=5,000), in under a second",
+    )
+    p.set_defaults(run=_run_demo)
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo  # imported here so that --help stays fast
+
+    run_demo(seed=args.seed, quick=args.quick)
+    return 0
+
+
+COMMANDS: list[Callable[[Any], None]] = [_add_demo]
+
+
+# ---- the entry point --------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    """The ``firstlayer`` parser with every command of ``COMMANDS``."""
+    from . import __version__
+
+    parser = _Parser(
+        prog=PROG,
+        description="A model's first layer (Embedding, Linear) from scratch on NumPy.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    subparsers = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND")
+    for add in COMMANDS:
+        add(subparsers)
+    return parser
+
+
+def _utf8_stdout() -> None:
+    """Make sure the demo's Chinese characters cannot crash printing.
+
+    A terminal or pipe whose encoding cannot represent them (ASCII, Latin-1) gets UTF-8 with
+    unencodable characters replaced, rather than a UnicodeEncodeError halfway through.
+    """
+    stream = sys.stdout
+    encoding = getattr(stream, "encoding", None) or "ascii"
+    try:
+        "我你".encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="replace")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``firstlayer`` with ``argv`` (default: the process's arguments); return the status.
+
+    0 on success, 2 for a usage error (one line on stderr), 130 when interrupted.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.error("a command is required, e.g. 'firstlayer demo'")
+    _utf8_stdout()
+    try:
+        status: int = args.run(args)
+    except UsageError as exc:
+        print(f"{PROG} {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # `firstlayer demo | head`: the reader left. Point stdout at /dev/null so that Python's
+        # final flush does not report the broken pipe again (the recipe of the signal docs).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

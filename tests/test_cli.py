@@ -1,0 +1,190 @@
+"""The ``firstlayer`` command line and ``firstlayer demo``, run as a user runs them: in a
+subprocess, through ``python -m``. The demo runs three times in all (``--quick``, ~1 s each)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import unicodedata
+
+import pytest
+
+import firstlayer as torch
+from firstlayer.demo import measure
+
+HEADINGS = [
+    "1. Characters -> ids -> one-hot vectors",
+    "2. Linear on one-hot vectors = Embedding on ids",
+    "3. Initialising the first layer",
+    "4. Training moves the vectors",
+    "5. Why not one-hot + Linear: time and memory",
+]
+# Lines holding a measured time or a ratio made from one: they differ from run to run.
+TIMING = re.compile(r"\d (ms|s)\b|\d+x\b|\d x$")
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "firstlayer", *args], capture_output=True, timeout=120,
+        env=env, encoding="utf-8",
+    )
+
+
+@pytest.fixture(scope="module")
+def demo() -> subprocess.CompletedProcess:
+    return run_cli("demo", "--quick")
+
+
+def without_timings(text: str) -> list[str]:
+    return [line for line in text.splitlines() if not TIMING.search(line)]
+
+
+def columns(line: str) -> int:
+    """Terminal columns of ``line``: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+
+
+def test_demo_runs_every_section(demo: subprocess.CompletedProcess) -> None:
+    assert demo.returncode == 0, demo.stderr
+    assert demo.stderr == ""
+    out = demo.stdout
+    positions = [out.find(h + "\n" + "=" * len(h)) for h in HEADINGS]
+    assert -1 not in positions and positions == sorted(positions)
+    # Section 1: the vocabulary and the one-hot vectors torch.eye(2), printed as torch does.
+    assert '>>> vocab = {"我": 0, "你": 1}' in out
+    assert "tensor([[1., 0.],\n        [0., 1.]])" in out
+    # Section 3: the three ways, and from_pretrained's table, frozen.
+    assert "fc.weight = nn.Parameter(torch.rand(2, 2))" in out
+    assert "embedding.weight.data.uniform_(-1, 1)" in out
+    assert "Parameter containing:\ntensor([[1., 2.],\n        [2., 2.]])\n" in out
+    assert ">>> embedding.weight.requires_grad  # freeze=False to train it further\nFalse" in out
+    bound, largest = map(float, re.search(r"bound b = ([\d.]+), largest \|w\| = ([\d.]+)",
+                                          out).groups())
+    assert bound == pytest.approx((6 / 178) ** 0.5, abs=1e-4) and 0 < largest <= bound
+    # The run ends on a one-line summary.
+    assert out.rstrip("\n").splitlines()[-1].startswith("Summary: Embedding = one-hot + Linear")
+
+
+def test_demo_linear_equals_embedding(demo: subprocess.CompletedProcess) -> None:
+    out = demo.stdout
+    outputs = float(re.search(r"max \|difference\| of the outputs: (\S+)", out).group(1))
+    grads = float(re.search(r"max \|difference\| of the gradients: (\S+)", out).group(1))
+    assert outputs == 0.0 and grads == 0.0  # 2x2: exactly the same numbers
+    # Section 5, at V=5,000 with repeated ids: equal up to float32 rounding.
+    m = re.search(r"same results: +max \|difference\| (\S+) \(outputs\), (\S+) \(grads\)", out)
+    assert m is not None
+    assert float(m.group(1)) < 1e-6 and float(m.group(2)) < 1e-6
+
+
+def test_demo_loss_goes_down_and_vectors_move(demo: subprocess.CompletedProcess) -> None:
+    out = demo.stdout
+    steps = [(int(s), float(v)) for s, v in re.findall(r"step +(\d+) +loss ([\d.]+)", out)]
+    assert len(steps) >= 4 and steps[0][0] == 1
+    losses = [v for _, v in steps]
+    assert all(a > b for a, b in zip(losses, losses[1:])), losses
+    assert losses[-1] < losses[0] / 2
+    # The first two rows of the table, before and after training: printed, and different.
+    tables = re.findall(r"# the vectors of 我 and 你 before training...\n(.*?)\n>>>", out, re.S)
+    after = re.findall(r"# \.\.\.and after\n(.*?)\n>>>", out, re.S)
+    assert len(tables) == 1 and len(after) == 1 and tables[0] != after[0]
+
+
+def test_demo_measures_both_paths(demo: subprocess.CompletedProcess) -> None:
+    out = demo.stdout
+    rows = {}
+    for label in ("one-hot + Linear", "Embedding"):
+        m = re.search(rf"^{re.escape(label)} +([\d.]+ m?s) +([\d.]+ [kMG]?B) +([\d.]+ m?s) +"
+                      rf"([\d.]+ [kMG]?B)$", out, re.M)
+        assert m is not None, label
+        rows[label] = m.groups()
+    # At --quick's size the one-hot matrix alone is 1,024 x 5,000 x 4 bytes = 20.5 MB, and
+    # the output 1,024 x 32 x 4 bytes = 0.13 MB: the traced peak of the forward holds both.
+    one_hot_forward_mb = float(rows["one-hot + Linear"][1].removesuffix(" MB"))
+    assert 20.6 <= one_hot_forward_mb < 21.5
+    embedding_forward = rows["Embedding"][1]
+    assert embedding_forward.endswith("kB") and float(embedding_forward[:-3]) >= 131
+    assert "(--quick: a small size" in out
+
+
+def test_demo_fits_80_columns(demo: subprocess.CompletedProcess) -> None:
+    wide = [line for line in demo.stdout.splitlines() if columns(line) > 80]
+    assert wide == []
+
+
+def test_demo_is_deterministic_for_a_seed(demo: subprocess.CompletedProcess) -> None:
+    again = run_cli("demo", "--quick", "--seed", "0")
+    other = run_cli("demo", "--quick", "--seed", "1")
+    assert again.returncode == 0 and other.returncode == 0
+    first, second = without_timings(demo.stdout), without_timings(again.stdout)
+    # Exactly the three rows of the table and the summary hold timings.
+    assert len(demo.stdout.splitlines()) - len(first) == 4
+    assert first == second
+    assert without_timings(other.stdout) != first  # the seed does drive the numbers
+    assert "(seed 1;" in other.stdout
+
+
+def test_demo_survives_an_ascii_stdout() -> None:
+    env = dict(os.environ, PYTHONIOENCODING="ascii")
+    proc = subprocess.run(
+        [sys.executable, "-m", "firstlayer", "demo", "--quick"], capture_output=True,
+        timeout=120, env=env,
+    )
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")
+    assert "我".encode() in proc.stdout
+
+
+def test_help_and_version() -> None:
+    top = run_cli("--help")
+    assert top.returncode == 0 and "demo" in top.stdout and "--version" in top.stdout
+    sub = run_cli("demo", "--help")
+    assert sub.returncode == 0 and "--seed" in sub.stdout and "--quick" in sub.stdout
+    version = run_cli("--version")
+    assert version.returncode == 0 and version.stdout.strip() == f"firstlayer {torch.__version__}"
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+        ([], "a command is required"),
+        (["demo", "--seed", "x"], "invalid int value: 'x'"),
+        (["demo", "--fast"], "unrecognized arguments: --fast"),
+    ],
+)
+def test_usage_errors_are_one_line_exit_2(args: list[str], says: str) -> None:
+    proc = run_cli(*args)
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert len(proc.stderr.splitlines()) == 1 and says in proc.stderr
+    assert proc.stderr.startswith("firstlayer")
+
+
+def test_entry_point_and_cli_module() -> None:
+    via_cli = subprocess.run(
+        [sys.executable, "-m", "firstlayer.cli", "--version"], capture_output=True, text=True
+    )
+    assert via_cli.returncode == 0 and via_cli.stdout.startswith("firstlayer ")
+    script = shutil.which("firstlayer", path=os.path.dirname(sys.executable))
+    if script is None:
+        pytest.skip("the firstlayer script is not installed next to this Python")
+    proc = subprocess.run([script, "--version"], capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout.strip() == f"firstlayer {torch.__version__}"
+
+
+def test_measure_sees_numpy_memory_and_reports_each_phase() -> None:
+    w = torch.zeros(1000, 250, requires_grad=True)  # 1 MB of float32
+    upstream = torch.ones(1000, 250)
+
+    def forward() -> torch.Tensor:
+        w.grad = None
+        return w * 2.0  # allocates a 1 MB output; the backward a 1 MB gradient
+
+    cost, out = measure(forward, upstream, repeats=2)
+    assert cost.forward_peak >= 1_000_000
+    assert cost.total_peak >= cost.forward_peak + 1_000_000  # output and grad both alive
+    assert 0 < cost.forward_s <= cost.total_s
+    assert not out.requires_grad and out.abs().max().item() == 0.0
+    assert w.grad is not None and float(w.grad.sum()) == 2.0 * 1000 * 250
