@@ -105,14 +105,17 @@ def promote(a: dtype, b: dtype) -> dtype:
     return a if a.itemsize >= b.itemsize else b
 
 
-def result_type(a: dtype, a_dim0: bool, b: dtype, b_dim0: bool) -> dtype:
-    """torch.result_type for two operands: zero-dim tensors and Python scalars (passed as
-    int64/float32/bool zero-dim operands) only move the result to a higher category, never to a
-    wider type within one (``int32 + 5 -> int32``, ``float16 + 1.5 -> float16``,
-    ``int64 tensor + 1.5 -> float32``)."""
-    if a_dim0 == b_dim0:
+def result_type(a: dtype, a_rank: builtins.int, b: dtype, b_rank: builtins.int) -> dtype:
+    """torch.result_type for two operands ranked 2 (a tensor with dims), 1 (a zero-dim tensor)
+    or 0 (a Python scalar, passed as int64/float32/bool). The lower-ranked operand only moves the
+    result to a higher category, never to a wider type within one: ``int32 + 5 -> int32``,
+    ``float16 + 1.5 -> float16``, ``int64 tensor + 1.5 -> float32``, and a zero-dim int32
+    tensor + 5 stays int32 (torch's combine_categories)."""
+    if a_rank == b_rank:
         return promote(a, b)
-    dim, zero = (a, b) if b_dim0 else (b, a)
-    if zero.category > dim.category:
-        return zero
-    return dim
+    high, low = (a, b) if a_rank > b_rank else (b, a)
+    if high.is_floating_point:
+        return high
+    if high is bool_ or low.is_floating_point:
+        return promote(high, low)
+    return high

@@ -85,6 +85,12 @@ class set_grad_enabled(_GradMode):  # noqa: N801
     def __enter__(self) -> None:
         pass  # the mode was already set in __init__; __exit__ restores it
 
+    def __call__(self, func: Callable) -> Callable:
+        # As a decorator (``@set_grad_enabled(False)``) it must not switch the mode for the
+        # rest of the program: undo what __init__ did, as torch does, then wrap.
+        _set_enabled(self.prev.pop())
+        return super().__call__(func)
+
 
 class Node:
     """One recorded op: its inputs and the closure that computes their gradients.
@@ -135,12 +141,14 @@ def _topological_order(root: Any) -> list:
 
 def add_grads(a: Any, b: Any) -> Any:
     """Sum two gradients of one tensor; dense + row-sparse gives dense, sparse + sparse sparse."""
-    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
-        return a + b
-    if isinstance(a, np.ndarray):
-        return b.add_to_dense(a.copy())
-    if isinstance(b, np.ndarray):
-        return a.add_to_dense(b.copy())
+    # NumPy returns scalars (np.generic), not 0-d arrays, from ops on 0-d arrays: dense too.
+    dense = (np.ndarray, np.generic)
+    if isinstance(a, dense) and isinstance(b, dense):
+        return np.add(a, b)
+    if isinstance(a, dense):
+        return b.add_to_dense(np.array(a))
+    if isinstance(b, dense):
+        return a.add_to_dense(np.array(b))
     return a.concat(b)
 
 

@@ -91,6 +91,9 @@ class Tensor:
         data: np.ndarray, inputs: tuple, backward: Callable[[Any], tuple], name: str
     ) -> Tensor:
         """The result of a differentiable op; records ``backward`` when any input needs grad."""
+        # NumPy returns a scalar (np.float32), not a 0-d array, for arithmetic on 0-d arrays;
+        # a scalar can't be written in place (fill_, t[...] = v), so make it an array again.
+        data = np.asarray(data)
         if is_grad_enabled() and any(t is not None and t.requires_grad for t in inputs):
             return Tensor._wrap(data, True, Node(name, inputs, backward))
         return Tensor._wrap(data)
@@ -579,14 +582,17 @@ class Tensor:
     def view(self, *shape: Any) -> Tensor:
         if len(shape) == 1 and not isinstance(shape[0], (builtins.int, tuple, list, Size)):
             return self.to(shape[0])  # view(dtype)
-        return _ops().shape.reshape(self, _shape_args(shape))
+        return _ops().shape.reshape(self, _shape_args(shape), view=True)
 
     def flatten(self, start_dim: builtins.int = 0, end_dim: builtins.int = -1) -> Tensor:
         if self.dim() == 0:
             return self.reshape(1)
         s, e = self._dim_index(start_dim), self._dim_index(end_dim)
+        if s == e:
+            return self  # as torch: nothing to merge, the tensor itself
         shape = self.shape
-        return self.reshape(*shape[:s], -1, *shape[e + 1 :])
+        merged = builtins.int(np.prod(shape[s : e + 1]))  # not -1: ambiguous with a size 0
+        return self.reshape(*shape[:s], merged, *shape[e + 1 :])
 
     def transpose(self, dim0: builtins.int, dim1: builtins.int) -> Tensor:
         return _ops().shape.transpose(self, dim0, dim1)
@@ -596,7 +602,8 @@ class Tensor:
             raise RuntimeError(
                 f"t() expects a tensor with <= 2 dimensions, but self is {self.dim()}D"
             )
-        return _ops().shape.transpose(self, 0, -1, name="TBackward0") if self.dim() == 2 else self
+        # 0-d and 1-d too: torch records TBackward0 even where nothing moves
+        return _ops().shape.transpose(self, 0, -1, name="TBackward0")
 
     @property
     def T(self) -> Tensor:  # noqa: N802
@@ -608,7 +615,7 @@ class Tensor:
     def unsqueeze(self, dim: builtins.int) -> Tensor:
         return _ops().shape.unsqueeze(self, dim)
 
-    def squeeze(self, dim: builtins.int | None = None) -> Tensor:
+    def squeeze(self, dim: builtins.int | tuple[builtins.int, ...] | None = None) -> Tensor:
         return _ops().shape.squeeze(self, dim)
 
     def expand(self, *sizes: Any) -> Tensor:

@@ -54,7 +54,9 @@ def div(a: Any, b: Any) -> Tensor:
     def backward(g: np.ndarray) -> tuple:
         return unbroadcast(g / y, x.shape), unbroadcast(-g * out / y, y.shape)
 
-    return Tensor._make(out, (ta, tb), backward, "DivBackward0")
+    # torch computes ``scalar / t`` as ``t.reciprocal() * scalar``, hence its name.
+    name = "DivBackward0" if ta is not None else "MulBackward0"
+    return Tensor._make(out, (ta, tb), backward, name)
 
 
 def neg(a: Tensor) -> Tensor:
@@ -78,7 +80,8 @@ def pow(a: Any, b: Any) -> Tensor:  # noqa: A001
                                  y.shape)
         return ga, gb
 
-    name = "PowBackward1" if tb is not None and tb.requires_grad else "PowBackward0"
+    # torch's overloads: tensor ** scalar (0), tensor ** tensor (1), scalar ** tensor (2).
+    name = "PowBackward2" if ta is None else "PowBackward1" if tb is not None else "PowBackward0"
     return Tensor._make(out, (ta, tb), backward, name)
 
 
@@ -100,11 +103,11 @@ def matmul(a: Any, b: Any) -> Tensor:
         # Promote 1-D operands to matrices, take the matrix-case gradients, then undo.
         x2 = x[None, :] if x.ndim == 1 else x
         y2 = y[:, None] if y.ndim == 1 else y
-        g2 = g
+        g2 = np.asarray(g)
+        if y.ndim == 1:  # first: for vector @ vector, g is 0-d and must become (1, 1)
+            g2 = np.expand_dims(g2, -1)
         if x.ndim == 1:
             g2 = np.expand_dims(g2, -2)
-        if y.ndim == 1:
-            g2 = np.expand_dims(g2, -1)
         gx = gy = None
         if ta is not None:
             gx = _backend.matmul(g2, np.swapaxes(y2, -1, -2))
@@ -114,9 +117,29 @@ def matmul(a: Any, b: Any) -> Tensor:
             gy = unbroadcast(gy, y2.shape).reshape(y.shape)
         return gx, gy
 
-    names = {(1, 1): "DotBackward0", (2, 1): "MvBackward0", (2, 2): "MmBackward0"}
-    name = names.get((x.ndim, y.ndim), "UnsafeViewBackward0")
-    return Tensor._make(out, (ta, tb), backward, name)
+    return Tensor._make(out, (ta, tb), backward, _matmul_name(x, y, ta, out))
+
+
+def _matmul_name(x: np.ndarray, y: np.ndarray, ta: Tensor | None, out: np.ndarray) -> str:
+    """The grad_fn torch's ``matmul`` ends with (aten ``_matmul_impl``: each case takes a path;
+    the name only depends on the ranks, the shapes and whether ``a`` requires grad)."""
+    return _matmul_path(x.shape, y.shape, ta is not None and ta.requires_grad, out.shape)
+
+
+def _matmul_path(xs: tuple, ys: tuple, x_rg: bool, out_shape: tuple) -> str:
+    names = {(1, 1): "DotBackward0", (2, 1): "MvBackward0", (2, 2): "MmBackward0",
+             (1, 2): "SqueezeBackward4"}  # (1, 2): unsqueeze(0).mm(b).squeeze_(0)
+    if (len(xs), len(ys)) in names:
+        return names[(len(xs), len(ys))]
+    if len(xs) == 3 and len(ys) == 3 and xs[0] == 1 != ys[0] and x_rg:
+        return _matmul_path(xs[1:], ys, x_rg, out_shape)  # torch drops a's batch dim of 1
+    if len(xs) == 2 and x_rg:
+        # matrix @ batch with the matrix requiring grad: folded as (bᵀ @ aᵀ)ᵀ, then
+        # .contiguous(), a copy unless the transposed result is contiguous already.
+        n_p = out_shape[-2:]
+        trivially_contiguous = 0 in out_shape or 1 in n_p
+        return "TransposeBackward0" if trivially_contiguous else "CloneBackward0"
+    return "UnsafeViewBackward0"
 
 
 def _mat_shape(x: np.ndarray) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -11,8 +12,8 @@ from ..tensor import Tensor
 
 
 def _axes(a: Tensor, dim: Any) -> tuple[int, ...] | None:
-    if dim is None:
-        return None
+    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
+        return None  # torch reads dim=() as "all dims" (NumPy's axis=() would reduce none)
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
     return tuple(a._dim_index(d) for d in dims) if a.dim() else ()
 
@@ -37,7 +38,7 @@ def sum(a: Tensor, dim: Any = None, keepdim: bool = False, dtype: Any = None) ->
     def backward(g: np.ndarray) -> tuple:
         return (_expand_back(g, a._data.shape, axes, keepdim),)
 
-    return Tensor._make(out, (a,), backward, "SumBackward0" if axes is None else "SumBackward1")
+    return Tensor._make(out, (a,), backward, "SumBackward0" if dim is None else "SumBackward1")
 
 
 def mean(a: Tensor, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
@@ -48,14 +49,16 @@ def mean(a: Tensor, dim: Any = None, keepdim: bool = False, dtype: Any = None) -
             f"or complex dtype. Got: {a.dtype.name.capitalize()}; call .float() first"
         )
     axes = _axes(a, dim)
-    with np.errstate(invalid="ignore", divide="ignore"):  # mean of nothing is nan, as torch
+    # The mean of nothing is nan, as in torch, and silent: NumPy also warns "Mean of empty slice".
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
         out = np.asarray(x.mean(axis=axes, keepdims=keepdim), dtype=x.dtype)
     count = x.size if axes is None else int(np.prod([x.shape[i] for i in axes]))
 
     def backward(g: np.ndarray) -> tuple:
         return (_expand_back(g / max(count, 1), a._data.shape, axes, keepdim),)
 
-    return Tensor._make(out, (a,), backward, "MeanBackward0" if axes is None else "MeanBackward1")
+    return Tensor._make(out, (a,), backward, "MeanBackward0" if dim is None else "MeanBackward1")
 
 
 def norm(a: Tensor, p: float = 2.0, dim: Any = None, keepdim: bool = False) -> Tensor:
@@ -78,7 +81,7 @@ def norm(a: Tensor, p: float = 2.0, dim: Any = None, keepdim: bool = False) -> T
                 grad = np.sign(x) * ax ** (p - 1) * gg / o ** (p - 1)
         return (np.nan_to_num(grad, nan=0.0).astype(x.dtype, copy=False),)
 
-    return Tensor._make(out, (a,), backward, "NormBackward1")
+    return Tensor._make(out, (a,), backward, "LinalgVectorNormBackward0")  # torch's Tensor.norm
 
 
 def argext(fn: Any, a: Tensor, dim: int | None, keepdim: bool) -> Tensor:

@@ -14,7 +14,9 @@ from .. import _dtype
 from ..tensor import Tensor, _index_key
 
 
-def reshape(a: Tensor, shape: tuple[int, ...]) -> Tensor:
+def reshape(a: Tensor, shape: tuple[int, ...], view: bool = False) -> Tensor:
+    """``reshape`` (a view when the strides allow it, else a copy) or, with ``view=True``,
+    ``view`` (a view or an error, as in torch)."""
     x = a._data
     try:
         out = x.reshape(shape)
@@ -23,11 +25,24 @@ def reshape(a: Tensor, shape: tuple[int, ...]) -> Tensor:
             f"shape '{list(shape)}' is invalid for input of size {x.size} "
             f"(input shape {tuple(x.shape)})"
         ) from None
+    copied = out.size > 0 and not np.may_share_memory(out, x)
+    if view and copied:
+        raise RuntimeError(
+            "view size is not compatible with input tensor's size and stride (at least one "
+            "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
+        )
 
     def backward(g: np.ndarray) -> tuple:
         return (g.reshape(x.shape),)
 
-    return Tensor._make(out, (a,), backward, "ViewBackward0")
+    # torch's names for the three ways reshape can go: a plain view of contiguous data, a
+    # view with computed strides, or a contiguous copy.
+    name = "ViewBackward0"
+    if not view and copied:
+        name = "UnsafeViewBackward0"
+    elif not view and not x.flags.c_contiguous:
+        name = "ReshapeAliasBackward0"
+    return Tensor._make(out, (a,), backward, name)
 
 
 def transpose(a: Tensor, dim0: int, dim1: int, name: str = "TransposeBackward0") -> Tensor:
@@ -74,11 +89,19 @@ def unsqueeze(a: Tensor, dim: int) -> Tensor:
     return Tensor._make(out, (a,), backward, "UnsqueezeBackward0")
 
 
-def squeeze(a: Tensor, dim: int | None = None) -> Tensor:
+def squeeze(a: Tensor, dim: int | tuple[int, ...] | None = None) -> Tensor:
+    """Drop size-1 dims: all of them, ``dim`` only, or those in a tuple of dims."""
     x = a._data
     if dim is None:
         out = x.reshape([s for s in x.shape if s != 1])
         name = "SqueezeBackward0"
+    elif isinstance(dim, (tuple, list)):
+        axes = [a._dim_index(d) for d in dim]
+        for d in axes:
+            if axes.count(d) > 1:
+                raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+        out = np.squeeze(x, tuple(d for d in axes if x.ndim and x.shape[d] == 1))
+        name = "SqueezeBackward2"
     else:
         d = a._dim_index(dim)
         out = np.squeeze(x, d) if x.ndim and x.shape[d] == 1 else x
@@ -129,13 +152,42 @@ def cast(a: Tensor, target: _dtype.dtype, copy: bool = False) -> Tensor:
     return Tensor._make(out, (a,), backward, "ToCopyBackward0")
 
 
-def _index_name(key: Any) -> str:
+def _is_int_index(k: Any) -> bool:
+    """An int, or a 0-d integer tensor/array (which torch and NumPy read as an int)."""
+    if isinstance(k, (bool, np.bool_)):
+        return False
+    if isinstance(k, (Tensor, np.ndarray)):
+        arr = k._data if isinstance(k, Tensor) else k
+        return arr.ndim == 0 and arr.dtype.kind in "iu"
+    return isinstance(k, (int, np.integer))
+
+
+def _index_name(key: Any, shape: tuple[int, ...]) -> str:
+    """The grad_fn torch records for ``t[key]``: IndexBackward0 for advanced indexing; else the
+    last view op that torch's indexing applies, one key at a time (select for an int, slice for
+    a slice that isn't the whole dim, unsqueeze for None), or AliasBackward0 when none is."""
+    if isinstance(key, slice):
+        return "SliceBackward0"  # a lone slice is always applied, even ``t[:]``
     keys = key if isinstance(key, tuple) else (key,)
-    if any(isinstance(k, (Tensor, list, np.ndarray)) for k in keys):
+    if any(not _is_int_index(k) and isinstance(k, (Tensor, list, np.ndarray, bool, np.bool_))
+           for k in keys):
         return "IndexBackward0"
-    if all(isinstance(k, (int, np.integer)) for k in keys):
-        return "SelectBackward0"
-    return "SliceBackward0"
+    name, dim = "AliasBackward0", 0
+    for k in keys:
+        if k is Ellipsis:
+            dim += len(shape) - sum(j is not None and j is not Ellipsis for j in keys)
+        elif k is None:
+            name = "UnsqueezeBackward0"
+        elif isinstance(k, slice):
+            # torch skips a slice only when, as written, it starts at 0, ends at or past the
+            # end, and has step 1 (``-5:`` on a dim of 2 is still recorded)
+            start, step = k.start or 0, 1 if k.step is None else k.step
+            if not (start == 0 and step == 1 and (k.stop is None or k.stop >= shape[dim])):
+                name = "SliceBackward0"
+            dim += 1
+        else:
+            name, dim = "SelectBackward0", dim + 1
+    return name
 
 
 def getitem(a: Tensor, key: Any) -> Tensor:
@@ -146,7 +198,8 @@ def getitem(a: Tensor, key: Any) -> Tensor:
         out = x[k]
     except IndexError as exc:
         raise IndexError(f"{exc} (tensor of shape {tuple(x.shape)}, index {key!r})") from None
-    advanced = _index_name(key) == "IndexBackward0"
+    name = _index_name(key, x.shape)
+    advanced = name == "IndexBackward0"
     if isinstance(out, np.generic) or not advanced:
         out = np.asarray(out)
 
@@ -158,4 +211,4 @@ def getitem(a: Tensor, key: Any) -> Tensor:
             full[k] = g
         return (full,)
 
-    return Tensor._make(out, (a,), backward, _index_name(key))
+    return Tensor._make(out, (a,), backward, name)
