@@ -11,7 +11,7 @@ made), ``ops`` (differentiable maths), ``nn.functional`` (embedding, one_hot, li
 torch.Size([2, 2])
 """
 
-from . import nn, optim
+from . import nn, optim, text
 from ._dtype import (
     bool_ as bool,  # noqa: A004
 )
@@ -50,17 +50,19 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .serialization import load, save
 from .sparse import RowSparseTensor
 from .tensor import Size, Tensor, as_tensor, from_numpy, tensor
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "load", "save",
     "Generator", "RowSparseTensor", "Size", "Tensor", "arange", "as_tensor", "bool",
     "default_generator", "double", "dtype", "empty", "empty_like", "enable_grad", "eye",
     "float", "float16", "float32", "float64", "from_numpy", "full", "full_like",
     "get_printoptions", "half", "initial_seed", "int", "int32", "int64", "is_grad_enabled",
     "linspace", "long", "manual_seed", "nn", "no_grad", "ones", "ones_like", "optim", "rand",
     "rand_like", "randint", "randn", "randn_like", "randperm", "seed", "set_grad_enabled",
-    "set_printoptions", "tensor", "zeros", "zeros_like",
+    "set_printoptions", "tensor", "text", "zeros", "zeros_like",
 ]

@@ -65,6 +65,16 @@ def _run_demo(args: argparse.Namespace) -> int:
 COMMANDS: list[Callable[[Any], None]] = [_add_demo]
 
 
+def _add_vectors(subparsers: Any) -> None:
+    """``firstlayer vectors info|convert|neighbors|evaluate``: see ``firstlayer.vectors.cli``."""
+    from .vectors.cli import add_parser
+
+    add_parser(subparsers)
+
+
+COMMANDS.append(_add_vectors)
+
+
 # ---- the entry point --------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     """The ``firstlayer`` parser with every command of ``COMMANDS``."""

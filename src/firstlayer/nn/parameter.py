@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ..sparse import RowSparseTensor
 from ..tensor import Tensor
 
 
@@ -19,6 +20,8 @@ class Parameter(Tensor):
     >>> p.requires_grad
     True
     """
+
+    _frozen_rows: np.ndarray | None  # see Embedding.freeze_rows
 
     def __new__(cls, data: Any = None, requires_grad: bool = True) -> Parameter:
         if data is None:
@@ -36,6 +39,9 @@ class Parameter(Tensor):
         p.grad = None
         p.grad_fn = None
         p._retains_grad = False
+        # rows that get no gradient and that no optimizer moves (Embedding.freeze_rows): a
+        # (rows,) bool mask, or None
+        p._frozen_rows = None
         if requires_grad:
             p.requires_grad_(True)
         return p
@@ -45,3 +51,30 @@ class Parameter(Tensor):
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
+
+    def _accumulate_grad(self, g: Any) -> None:
+        # Frozen rows get no gradient from any op (a lookup, a tied output layer, ...): a
+        # row-sparse gradient drops them, a dense one has them zeroed.
+        super()._accumulate_grad(g)
+        if self._frozen_rows is not None:
+            self._drop_frozen_grad()
+
+    def _drop_frozen_grad(self) -> None:
+        """Remove the frozen rows from ``.grad`` (dense: zero them; row-sparse: drop them)."""
+        frozen = self._frozen_rows
+        if frozen is None or self.grad is None:
+            return
+        if isinstance(self.grad, RowSparseTensor):
+            self.grad = frozen_rows_dropped(self.grad, frozen)
+        else:
+            self.grad._data[frozen] = 0
+
+
+def frozen_rows_dropped(grad: RowSparseTensor, frozen: np.ndarray) -> RowSparseTensor:
+    """``grad`` without the rows marked in ``frozen`` (a ``(rows,)`` bool mask); ``grad``
+    itself when none of its rows is frozen."""
+    keep = ~frozen[grad.rows]
+    if keep.all():
+        return grad
+    return RowSparseTensor(grad.rows[keep], grad._values_arr[keep], tuple(grad.shape),
+                           grad.is_coalesced())

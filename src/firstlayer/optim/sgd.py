@@ -7,8 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import no_grad
+from .. import _backend
 from ..sparse import RowSparseTensor
+from ..tensor import Tensor
 from .optimizer import Optimizer
 
 
@@ -66,18 +67,8 @@ class SGD(Optimizer):
                         weight_decay=weight_decay, nesterov=nesterov, maximize=maximize)
         super().__init__(params, defaults)
 
-    @no_grad()
-    def step(self, closure: Any = None) -> Any:
-        loss = closure() if closure is not None else None
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if isinstance(p.grad, RowSparseTensor):
-                    self._sparse_step(p, p.grad, group)
-                else:
-                    self._dense_step(p, p.grad._data, group)
-        return loss
+    # step() is Optimizer.step: it checks every gradient, then calls _dense_step/_sparse_step.
+    _state_keys = ("momentum_buffer",)
 
     def _dense_step(self, p: Any, g: np.ndarray, group: dict) -> None:
         lr, momentum, wd = group["lr"], group["momentum"], group["weight_decay"]
@@ -87,14 +78,17 @@ class SGD(Optimizer):
             g = g + wd * p._data
         if momentum:
             state = self.state.setdefault(p, {})
-            buf = state.get("momentum_buffer")
-            if buf is None:
-                buf = state["momentum_buffer"] = g.copy()
+            if state.get("momentum_buffer") is None:
+                buf = g.copy()
+                state["momentum_buffer"] = Tensor._wrap(buf)  # a tensor, as torch keeps it
             else:
+                buf = state["momentum_buffer"]._data
                 buf *= momentum
-                buf += (1 - group["dampening"]) * g
+                _backend.add_scaled_(buf, g, 1 - group["dampening"])
             g = g + momentum * buf if group["nesterov"] else buf
-        p._data -= lr * g
+        # p -= lr * g, without a temporary as large as p (its allocation cost more than the
+        # arithmetic); the rounding is that of the expression.
+        _backend.add_scaled_(p._data, g, -lr)
 
     def _sparse_step(self, p: Any, grad: RowSparseTensor, group: dict) -> None:
         lr, momentum, wd = group["lr"], group["momentum"], group["weight_decay"]
@@ -108,11 +102,12 @@ class SGD(Optimizer):
             g = g + wd * p._data[rows]
         if momentum:
             state = self.state.setdefault(p, {})
-            buf = state.get("momentum_buffer")
-            if buf is None:
-                buf = state["momentum_buffer"] = np.zeros_like(p._data)
+            if state.get("momentum_buffer") is None:
+                buf = np.zeros_like(p._data)
+                state["momentum_buffer"] = Tensor._wrap(buf)
                 buf[rows] = g
             else:
+                buf = state["momentum_buffer"]._data
                 buf[rows] = momentum * buf[rows] + (1 - group["dampening"]) * g
             g = g + momentum * buf[rows] if group["nesterov"] else buf[rows]
         p._data[rows] -= lr * g

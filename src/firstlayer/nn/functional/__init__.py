@@ -5,14 +5,18 @@ text -> ids -> ``embedding`` / ``one_hot`` + ``linear`` -> activations -> ``cros
 
 from .activation import log_softmax, relu, sigmoid, softmax, tanh
 from .embedding import embedding, one_hot
+from .embedding_bag import embedding_bag
 from .linear import linear
-from .loss import cross_entropy, nll_loss
+from .loss import binary_cross_entropy_with_logits, cross_entropy, mse_loss, nll_loss
 
 __all__ = [
+    "binary_cross_entropy_with_logits",
     "cross_entropy",
     "embedding",
+    "embedding_bag",
     "linear",
     "log_softmax",
+    "mse_loss",
     "nll_loss",
     "one_hot",
     "relu",

@@ -82,6 +82,23 @@ class ModuleList(Module):
     def __setitem__(self, idx: int, module: Module) -> None:
         self.add_module(str(_index(idx, len(self))), module)
 
+    def __repr__(self) -> str:
+        # As torch prints it: a run of equal reprs is shown once, "(0-2): 3 x Linear(...)".
+        runs: list[list[Any]] = []  # [first index, last index, repr]
+        for i, m in enumerate(self):
+            r = repr(m)
+            if runs and runs[-1][2] == r:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, r])
+        if not runs:
+            return self._get_name() + "()"
+        lines = [
+            (f"({s}): {r}" if s == e else f"({s}-{e}): {e - s + 1} x {r}").replace("\n", "\n  ")
+            for s, e, r in runs
+        ]
+        return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
+
 
 def _index(idx: int, n: int) -> int:
     if not -n <= idx < n:

@@ -11,7 +11,7 @@ from ...autograd import no_grad
 from ...tensor import Tensor
 from .. import functional as F
 from .. import init
-from ..functional.embedding import normalize_padding_idx
+from ..functional.embedding import check_ids, normalize_padding_idx
 from ..parameter import Parameter
 from .module import Module
 
@@ -26,7 +26,93 @@ def _check_size(name: str, value: Any) -> int:
     return int(value)
 
 
-class Embedding(Module):
+class RowFreezingMixin:
+    """``freeze_rows``/``unfreeze_rows`` for layers whose ``weight`` rows are tokens
+    (``Embedding``, ``EmbeddingBag``): train only some rows, such as tokens newly added to a
+    pretrained vocabulary.
+
+    The mask lives on the weight ``Parameter`` (``weight._frozen_rows``, a ``(num_rows,)`` bool
+    array or None), where autograd and every optimizer see it: the gradient loses the frozen
+    rows whatever op produced it (a lookup, a tied output layer), and ``Optimizer.step`` never
+    reads or writes them or their state. It is not saved by ``state_dict`` and does not follow
+    the weight if ``weight`` is replaced by another Parameter.
+    """
+
+    weight: Parameter
+
+    def freeze_rows(self, ids: Any) -> None:
+        """Freeze rows ``ids`` (in addition to those already frozen).
+
+        A frozen row gets no gradient (dense: a zero row; row-sparse: absent), and no optimizer
+        changes it: no update, momentum, moment or weight decay, with dense or row-sparse
+        gradients alike, so it stays bit-identical through training. The other rows train
+        exactly as they would without frozen rows.
+
+        Args:
+            ids: row ids: an int, a sequence, or an integer tensor or array of any shape, each in
+                ``[0, num_rows)``.
+
+        >>> import firstlayer as torch
+        >>> emb = torch.nn.Embedding(4, 2)
+        >>> emb.freeze_rows([0, 1])  # train only rows 2 and 3 (new tokens, say)
+        >>> emb.frozen_rows
+        tensor([0, 1])
+        """
+        w = self.weight
+        rows = _row_ids(ids, w.shape[0], type(self).__name__)
+        mask = np.zeros(w.shape[0], bool) if w._frozen_rows is None else w._frozen_rows.copy()
+        mask[rows] = True
+        w._frozen_rows = mask if mask.any() else None
+        w._drop_frozen_grad()  # a gradient already there loses the rows too
+
+    def unfreeze_rows(self, ids: Any = None) -> None:
+        """Train rows ``ids`` again (all rows when ``ids`` is None). Their optimizer state
+        (momentum, moments) is what it was when they were frozen.
+
+        >>> import firstlayer as torch
+        >>> emb = torch.nn.Embedding(4, 2)
+        >>> emb.freeze_rows([0, 1]); emb.unfreeze_rows([0])
+        >>> emb.frozen_rows
+        tensor([1])
+        """
+        w = self.weight
+        if ids is None or w._frozen_rows is None:
+            if ids is not None:
+                _row_ids(ids, w.shape[0], type(self).__name__)  # still reject bad ids
+            w._frozen_rows = None
+            return
+        rows = _row_ids(ids, w.shape[0], type(self).__name__)
+        mask = w._frozen_rows.copy()
+        mask[rows] = False
+        w._frozen_rows = mask if mask.any() else None
+
+    @property
+    def frozen_rows(self) -> Tensor:
+        """The ids of the frozen rows, sorted (int64, possibly empty)."""
+        mask = self.weight._frozen_rows
+        return Tensor._wrap(np.zeros(0, np.int64) if mask is None else np.flatnonzero(mask))
+
+    @property
+    def _frozen_rows(self) -> np.ndarray | None:
+        """The weight's frozen-row mask, or None."""
+        return self.weight._frozen_rows
+
+
+def _row_ids(ids: Any, num_rows: int, layer: str) -> np.ndarray:
+    """Row ids as a flat int64 array, each checked to be in ``[0, num_rows)``."""
+    arr = ids._data if isinstance(ids, Tensor) else np.asarray(ids)
+    if arr.size == 0:
+        return np.zeros(0, np.int64)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(
+            f"{layer}.freeze_rows/unfreeze_rows: row ids must be integers, got dtype {arr.dtype}"
+        )
+    flat = arr.reshape(-1).astype(np.int64, copy=False)
+    check_ids(flat, num_rows, layer)
+    return flat
+
+
+class Embedding(RowFreezingMixin, Module):
     """A table of ``num_embeddings`` vectors of size ``embedding_dim``; ids in, vectors out.
 
     Equivalent to ``Linear(num_embeddings, embedding_dim, bias=False)`` applied to one-hot
@@ -86,7 +172,6 @@ class Embedding(Module):
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
         self.sparse = sparse
-        self._frozen_rows: np.ndarray | None = None
         if _weight is None:
             d = _dtype.to_dtype(dtype) if dtype is not None else _dtype.default_float
             w = np.empty((self.num_embeddings, self.embedding_dim), d.np)

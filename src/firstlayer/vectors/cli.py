@@ -1,0 +1,239 @@
+"""``firstlayer vectors ...``: inspect, convert, query and evaluate word-vector files.
+
+``firstlayer.cli`` wires :func:`add_parser` in as the ``vectors`` command; each subcommand is a
+``_run_<name>(args)`` function here. A mistake the user can fix (a missing file, an unknown
+word, a bad format name, a file that does not parse) becomes a ``UsageError``: one line on
+stderr, exit status 2, no traceback.
+
+    firstlayer vectors info glove.6B.50d.txt
+    firstlayer vectors convert glove.6B.50d.txt glove.cache --to cache
+    firstlayer vectors neighbors glove.cache king queen --topn 5
+    firstlayer vectors evaluate glove.cache --pairs wordsim353.tsv --analogies questions-words.txt
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .keyed import KeyedVectors
+
+# The file formats, by the names load() and save() take.
+FORMATS = ("word2vec", "glove", "word2vec-binary", "cache")
+_KEYS_SHOWN = 8
+
+
+def _usage_error() -> type[Exception]:
+    from ..cli import UsageError
+
+    return UsageError
+
+
+def _user_errors(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Turn the errors a user can fix into ``UsageError``: one line, exit status 2."""
+
+    @functools.wraps(run)
+    def wrapper(args: argparse.Namespace) -> int:
+        usage_error = _usage_error()
+        try:
+            return run(args)
+        except usage_error:
+            raise
+        except KeyError as exc:  # KeyNotFoundError's message names the closest keys
+            raise usage_error(str(exc)) from None
+        except (OSError, ValueError, TypeError, EOFError) as exc:
+            message = " ".join(str(exc).split()) or type(exc).__name__
+            raise usage_error(message) from None
+
+    return wrapper
+
+
+def _check_format(name: str, allow_auto: bool) -> str:
+    valid = (("auto",) if allow_auto else ()) + FORMATS
+    if name not in valid:
+        raise _usage_error()(
+            f"unknown vector format {name!r}; valid formats: {', '.join(valid)}"
+        )
+    return name
+
+
+def _load(path: str, fmt: str = "auto", **kw: Any) -> KeyedVectors:
+    """``firstlayer.vectors.load``, with a missing file reported as a usage error."""
+    from . import load
+
+    fmt = _check_format(fmt, allow_auto=True)
+    try:
+        kv: KeyedVectors = load(path, format=fmt, **kw)
+    except FileNotFoundError as exc:
+        raise _usage_error()(f"no such file: {exc.filename or path!r}") from None
+    return kv
+
+
+def _size(path: str) -> str:
+    size = float(os.path.getsize(path))
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:,.0f} {unit}" if unit == "bytes" else f"{size:,.1f} {unit}"
+        size /= 1024
+    return ""  # unreachable
+
+
+# ---- the subcommands --------------------------------------------------------------------------
+@_user_errors
+def _run_info(args: argparse.Namespace) -> int:
+    from .formats import detect_format
+
+    kv = _load(args.file, args.format)
+    fmt = args.format if args.format != "auto" else detect_format(args.file)
+    keys = ", ".join(repr(k) for k in kv.index_to_key[:_KEYS_SHOWN])
+    more = ", ..." if len(kv) > _KEYS_SHOWN else ""
+    print(f"file    {args.file} ({_size(args.file)})")
+    print(f"format  {fmt}")
+    print(f"count   {len(kv):,}")
+    print(f"dim     {kv.vector_size}")
+    print(f"dtype   {kv.vectors.dtype}")
+    print(f"keys    {keys}{more}")
+    return 0
+
+
+@_user_errors
+def _run_convert(args: argparse.Namespace) -> int:
+    fmt = _check_format(args.to, allow_auto=False)
+    if os.path.abspath(args.input) == os.path.abspath(args.output):
+        raise _usage_error()(f"input and output are the same file ({args.input!r})")
+    kv = _load(args.input, args.from_format, limit=args.limit)
+    kv.save(args.output, format=fmt)
+    print(f"wrote {args.output}: {len(kv):,} vectors of dim {kv.vector_size}, format {fmt}")
+    return 0
+
+
+@_user_errors
+def _run_neighbors(args: argparse.Namespace) -> int:
+    from ._suggest import closest_keys
+
+    if args.topn < 1:
+        raise _usage_error()(f"--topn must be at least 1, got {args.topn}")
+    kv = _load(args.file, args.format)
+    for word in args.words:  # check every word before printing anything
+        if word not in kv:
+            close = closest_keys(word, kv.index_to_key, kv.key_to_index)
+            hint = f"; closest keys: {', '.join(repr(k) for k in close)}" if close else ""
+            raise _usage_error()(f"{word!r} is not in {args.file} ({len(kv):,} keys){hint}")
+    for n, word in enumerate(args.words):
+        if n:
+            print()
+        print(word)
+        results = kv.most_similar(word, topn=args.topn, restrict_vocab=args.restrict_vocab)
+        width = max((len(str(k)) for k, _ in results), default=0)
+        for rank, (key, score) in enumerate(results, 1):
+            print(f"  {rank:>3}  {str(key):<{width}}  {score:.4f}")
+    return 0
+
+
+@_user_errors
+def _run_evaluate(args: argparse.Namespace) -> int:
+    if args.pairs is None and args.analogies is None:
+        raise _usage_error()("give --pairs FILE and/or --analogies FILE to evaluate against")
+    for path in (args.pairs, args.analogies):
+        if path is not None and not os.path.isfile(path):
+            raise _usage_error()(f"no such file: {path!r}")
+    kv = _load(args.file, args.format)
+    options = {
+        "restrict_vocab": args.restrict_vocab,
+        "case_insensitive": not args.case_sensitive,
+        "dummy4unknown": args.dummy4unknown,
+    }
+    if args.pairs is not None:
+        pearson, spearman, oov = kv.evaluate_word_pairs(
+            args.pairs, delimiter=args.delimiter, **options
+        )
+        print(
+            f"pairs      {args.pairs}: Pearson {pearson[0]:.4f} (p={pearson[1]:.2g}), "
+            f"Spearman {spearman[0]:.4f} (p={spearman[1]:.2g}), "
+            f"unknown words in {oov:.1f}% of the pairs"
+        )
+    if args.analogies is not None:
+        score, sections = kv.evaluate_word_analogies(args.analogies, **options)
+        total = sections[-1]
+        answered = len(total["correct"]) + len(total["incorrect"])
+        print(
+            f"analogies  {args.analogies}: {100 * score:.1f}% correct "
+            f"({len(total['correct']):,} of {answered:,})"
+        )
+        width = max((len(s["section"]) for s in sections[:-1]), default=0)
+        for s in sections[:-1]:
+            n = len(s["correct"]) + len(s["incorrect"])
+            share = f"{100 * len(s['correct']) / n:5.1f}%" if n else "    -"
+            print(f"  {s['section']:<{width}}  {share}  ({len(s['correct'])}/{n})")
+    return 0
+
+
+def _run_no_subcommand(args: argparse.Namespace) -> int:
+    raise _usage_error()(
+        "a subcommand is required: info, convert, neighbors or evaluate "
+        "(see 'firstlayer vectors --help')"
+    )
+
+
+# ---- the parser -------------------------------------------------------------------------------
+def add_parser(subparsers: Any) -> None:
+    """Add ``vectors`` and its subcommands to ``firstlayer``'s subparsers."""
+    p = subparsers.add_parser(
+        "vectors",
+        help="inspect, convert, query and evaluate word-vector files",
+        description=(
+            "Word-vector files (word2vec text or binary, fastText .vec, GloVe, firstlayer's "
+            "memory-mapped cache; gzip/bz2/xz compressed too): what they hold, conversion "
+            "between formats, nearest neighbours, and the standard evaluations."
+        ),
+    )
+    p.set_defaults(run=_run_no_subcommand)
+    sub = p.add_subparsers(title="subcommands", dest="vectors_command", metavar="SUBCOMMAND")
+    fmt_help = f"the input's format: auto (detected from the content), {', '.join(FORMATS)}"
+
+    info = sub.add_parser("info", help="format, count, dimension and the first keys of a file")
+    info.add_argument("file", metavar="FILE")
+    info.add_argument("--format", default="auto", help=fmt_help)
+    info.set_defaults(run=_run_info)
+
+    convert = sub.add_parser("convert", help="rewrite a vector file in another format")
+    convert.add_argument("input", metavar="IN")
+    convert.add_argument("output", metavar="OUT",
+                         help="the file to write (.gz, .bz2, .xz: compressed)")
+    convert.add_argument("--to", required=True, metavar="FORMAT",
+                         help=f"the output format: {', '.join(FORMATS)}")
+    convert.add_argument("--from", dest="from_format", default="auto", metavar="FORMAT",
+                         help=fmt_help)
+    convert.add_argument("--limit", type=int, default=None, help="keep the first N vectors")
+    convert.set_defaults(run=_run_convert)
+
+    neighbors = sub.add_parser("neighbors", help="the nearest keys of each WORD by cosine")
+    neighbors.add_argument("file", metavar="FILE")
+    neighbors.add_argument("words", metavar="WORD", nargs="+")
+    neighbors.add_argument("--topn", type=int, default=10, help="how many (default: 10)")
+    neighbors.add_argument("--restrict-vocab", type=int, default=None, metavar="N",
+                           help="search the first N keys only")
+    neighbors.add_argument("--format", default="auto", help=fmt_help)
+    neighbors.set_defaults(run=_run_neighbors)
+
+    evaluate = sub.add_parser(
+        "evaluate", help="word-pair correlations and analogy accuracy, as gensim computes them"
+    )
+    evaluate.add_argument("file", metavar="FILE")
+    evaluate.add_argument("--pairs", metavar="F",
+                          help="word1<TAB>word2<TAB>score lines (WordSim-353, SimLex-999)")
+    evaluate.add_argument("--analogies", metavar="F",
+                          help="': section' lines and 'a b c d' questions (questions-words.txt)")
+    evaluate.add_argument("--restrict-vocab", type=int, default=300000, metavar="N",
+                          help="use the first N keys only (default: 300000)")
+    evaluate.add_argument("--case-sensitive", action="store_true",
+                          help="compare words as written (default: upper-cased)")
+    evaluate.add_argument("--dummy4unknown", action="store_true",
+                          help="count questions with unknown words as wrong (default: skip)")
+    evaluate.add_argument("--delimiter", default="\t", help="of the pairs file (default: tab)")
+    evaluate.add_argument("--format", default="auto", help=fmt_help)
+    evaluate.set_defaults(run=_run_evaluate)

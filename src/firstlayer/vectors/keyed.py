@@ -1,0 +1,599 @@
+"""``KeyedVectors``: words (keys) and their vectors, with gensim's names and numbers.
+
+The class holds the lookup (``index_to_key``, ``key_to_index``, ``vectors``) and the cached unit
+rows; the maths lives in small modules beside it: ``similarity`` (cosines, top-k),
+``evaluate`` (word-pair and analogy benchmarks) and ``embedding`` (into ``nn.Embedding``).
+
+>>> import numpy as np
+>>> kv = KeyedVectors.from_arrays(["我", "你", "他"], np.eye(3, dtype=np.float32))
+>>> kv["你"].tolist(), "她" in kv, len(kv)
+([0.0, 1.0, 0.0], False, 3)
+>>> kv.most_similar("我", topn=1)
+[('你', 0.0)]
+
+Differences from gensim 4.4, all where gensim gives a wrong or no answer:
+    - a zero vector has similarity 0 to everything (gensim: NaN);
+    - ``add_vectors`` clears the cached norms (gensim keeps stale ones, and the next query fails
+      or answers with the old vectors); duplicate keys in one call are an error;
+    - ``n_similarity`` raises ``KeyError`` for a missing key (gensim silently drops it);
+    - ``most_similar_cosmul`` honours ``restrict_vocab`` (gensim ignores it);
+    - a missing key's ``KeyError`` names the closest existing keys.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from numbers import Integral
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import DTypeLike
+
+from . import similarity as sim
+from ._suggest import KeyNotFoundError
+
+if TYPE_CHECKING:
+    from .._random import Generator
+    from ..nn import Embedding
+    from .embedding import Coverage
+
+# What gensim accepts as one key (anything else is a list of keys, or a vector).
+_KEY_TYPES = (str, int, np.integer)
+
+
+def _ensure_list(value: Any) -> list[Any]:
+    """gensim's rule: ``None`` -> [], one key or one 1-D vector -> [it], a 2-D array -> its rows."""
+    if value is None:
+        return []
+    if isinstance(value, _KEY_TYPES) or (isinstance(value, np.ndarray) and value.ndim == 1):
+        return [value]
+    if isinstance(value, np.ndarray) and value.ndim == 2:
+        return list(value)
+    return list(value)
+
+
+class KeyedVectors:
+    """A vocabulary of keys, each with a vector: gensim's ``KeyedVectors``.
+
+    Args:
+        vector_size: D, the length of every vector.
+        count: rows to preallocate (zeros, keys ``None``) for ``add_vector`` to fill.
+        dtype: the vectors' dtype.
+
+    Attributes:
+        index_to_key: list of keys; ``index_to_key[i]`` is the key of row ``i``.
+        key_to_index: dict key -> row.
+        vectors: the ``(V, D)`` matrix (may be a read-only memory map: never written into).
+        vector_size: D.
+        norms: ``(V,)`` L2 norms of the rows, once ``fill_norms()`` has run (else ``None``).
+
+    Most users get one from ``firstlayer.vectors.load(path)`` or build it with
+    :meth:`from_arrays`.
+
+    >>> kv = KeyedVectors(2)
+    >>> kv.add_vectors(["a", "b"], np.array([[1.0, 0.0], [1.0, 1.0]]))
+    >>> round(kv.similarity("a", "b"), 4)
+    0.7071
+    """
+
+    def __init__(self, vector_size: int, count: int = 0, dtype: DTypeLike = np.float32) -> None:
+        self.vector_size = int(vector_size)
+        self.index_to_key: list[Any] = [None] * count
+        self.key_to_index: dict[Any, int] = {}
+        self.next_index = 0  # where add_vector puts the next key (gensim's preallocation)
+        self._vectors: np.ndarray = np.zeros((count, self.vector_size), dtype=dtype)
+        self._normed: np.ndarray | None = None
+        self.norms: np.ndarray | None = None
+
+    @classmethod
+    def from_arrays(cls, keys: Sequence[str], vectors: np.ndarray) -> KeyedVectors:
+        """KeyedVectors over ``keys`` and ``vectors`` as they are: the matrix is not copied.
+
+        ``vectors`` may be a read-only ``np.memmap`` (the cache format); nothing ever writes into
+        it (``add_vectors`` makes a new matrix).
+
+        Shape: ``keys`` of length V, ``vectors`` ``(V, D)`` floating point.
+
+        Raises:
+            ValueError: the lengths differ, ``vectors`` is not 2-D, or a key appears twice.
+            TypeError: ``vectors`` is not floating point.
+
+        >>> kv = KeyedVectors.from_arrays(["a", "b"], np.zeros((2, 3), np.float32))
+        >>> kv.key_to_index, kv.vector_size
+        ({'a': 0, 'b': 1}, 3)
+        """
+        if not isinstance(vectors, np.ndarray):
+            vectors = np.asarray(vectors)
+        if vectors.ndim != 2:
+            raise ValueError(f"vectors must be a 2-D (keys, dim) array, got shape {vectors.shape}")
+        if not np.issubdtype(vectors.dtype, np.floating):
+            raise TypeError(f"vectors must be floating point, got dtype {vectors.dtype}")
+        keys = keys if isinstance(keys, list) else list(keys)
+        if len(keys) != vectors.shape[0]:
+            raise ValueError(
+                f"got {len(keys):,} keys but {vectors.shape[0]:,} vectors; they must match"
+            )
+        key_to_index = dict(zip(keys, range(len(keys))))
+        if len(key_to_index) != len(keys):
+            raise ValueError(_duplicates_message(keys))
+        kv = cls(vectors.shape[1])
+        kv.index_to_key = keys
+        kv.key_to_index = key_to_index
+        kv.next_index = len(keys)
+        kv._vectors = vectors
+        return kv
+
+    # ---- the matrix and its cached unit rows ---------------------------------------------------
+    @property
+    def vectors(self) -> np.ndarray:
+        """The ``(V, D)`` matrix, row ``i`` for key ``index_to_key[i]``."""
+        return self._vectors
+
+    @vectors.setter
+    def vectors(self, value: np.ndarray) -> None:
+        self._vectors = value
+        self._clear_norms()
+
+    def _clear_norms(self) -> None:
+        self._normed = None
+        self.norms = None
+
+    def fill_norms(self, force: bool = False) -> None:
+        """Compute the rows' norms and unit rows once (``force=True``: again).
+
+        Call with ``force=True`` after writing into ``vectors`` in place; ``add_vectors`` and
+        assigning ``vectors`` clear the cache themselves.
+        """
+        if self._normed is None or force:
+            self._normed, self.norms = sim.unit_rows(self._vectors)
+
+    def get_normed_vectors(self) -> np.ndarray:
+        """Every row divided by its L2 norm (zero rows stay zero): read-only, computed once.
+
+        Shape: ``(V, D)``, float32 (float64 for float64 vectors).
+        """
+        self.fill_norms()
+        assert self._normed is not None
+        return self._normed
+
+    def _unit_rows_head(self, stop: int) -> np.ndarray:
+        """Unit rows of the first ``stop`` keys, for a one-off batch (the evaluations).
+
+        From the cache when it is filled or ``stop`` covers every row; otherwise only those
+        rows are normalised, so that ``restrict_vocab=300000`` on a 3M-word file does not
+        allocate 3M unit rows.
+        """
+        if self._normed is None and stop < len(self):
+            return sim.unit_rows(self._vectors[:stop])[0]
+        return self.get_normed_vectors()[:stop]
+
+    # ---- lookup --------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.index_to_key)
+
+    def __iter__(self) -> Iterator[Any]:
+        """The keys, in row order."""
+        return iter(self.index_to_key)
+
+    def __contains__(self, key: Any) -> bool:
+        return self.has_index_for(key)
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__}<vector_size={self.vector_size}, {len(self)} keys>"
+
+    __repr__ = __str__
+
+    def get_index(self, key: Any, default: int | None = None) -> int:
+        """The row of ``key``; an int that is not a key is taken as a row number (gensim).
+
+        Raises ``KeyError`` (naming the closest keys) when missing and ``default`` is None.
+        """
+        index = self.key_to_index.get(key, -1)
+        if index >= 0:
+            return index
+        if isinstance(key, (int, np.integer)) and 0 <= key < len(self.index_to_key):
+            return int(key)
+        if default is not None:
+            return default
+        raise KeyNotFoundError(key, self.index_to_key, self.key_to_index)
+
+    def has_index_for(self, key: Any) -> bool:
+        """Whether ``key`` has a row (``key in kv``)."""
+        return self.get_index(key, -1) >= 0
+
+    def get_vector(self, key: Any, norm: bool = False) -> np.ndarray:
+        """The vector of ``key`` (a read-only view); ``norm=True``: divided by its length.
+
+        Shape: ``(D,)``.
+        """
+        index = self.get_index(key)
+        if norm:
+            return self.get_normed_vectors()[index]
+        row = self._vectors[index]
+        row.setflags(write=False)  # a view into the matrix: writing would stale the norms
+        return row
+
+    def __getitem__(self, key_or_keys: Any) -> np.ndarray:
+        """``kv[key]`` -> ``(D,)``; ``kv[[k1, k2, ...]]`` -> ``(n, D)`` (a copy)."""
+        if isinstance(key_or_keys, _KEY_TYPES):
+            return self.get_vector(key_or_keys)
+        rows = [self.get_index(key) for key in key_or_keys]
+        return self._vectors[np.asarray(rows, dtype=np.int64)]
+
+    def __setitem__(self, keys: Any, weights: Any) -> None:
+        """``kv[key] = vector`` (or lists): add, replacing existing vectors."""
+        if not isinstance(keys, list):
+            keys = [keys]
+            weights = np.asarray(weights).reshape(1, -1)
+        self.add_vectors(keys, weights, replace=True)
+
+    # ---- growing -------------------------------------------------------------------------------
+    def add_vectors(self, keys: Any, weights: Any, replace: bool = False) -> None:
+        """Append new keys with their vectors; an existing key keeps its vector unless ``replace``.
+
+        The matrix is rebuilt (a memory-mapped one is never written into) and the cached norms
+        are cleared.
+
+        Shape: ``keys`` n keys (or one key), ``weights`` ``(n, D)`` (or ``(D,)``).
+        """
+        if isinstance(keys, _KEY_TYPES):
+            keys = [keys]
+            weights = np.asarray(weights).reshape(1, -1)
+        keys = list(keys)
+        weights = np.asarray(weights)
+        if weights.ndim != 2 or weights.shape != (len(keys), self.vector_size):
+            raise ValueError(
+                f"add_vectors needs one {self.vector_size}-long vector per key: got {len(keys)} "
+                f"keys and weights of shape {weights.shape}"
+            )
+        if len(set(keys)) != len(keys):
+            raise ValueError(_duplicates_message(keys))
+        known = np.array([key in self.key_to_index for key in keys], dtype=bool)
+        for key in (k for k, old in zip(keys, known) if not old):
+            self.key_to_index[key] = len(self.index_to_key)
+            self.index_to_key.append(key)
+        vectors = np.concatenate([self._vectors, weights[~known].astype(self._vectors.dtype)])
+        if replace and known.any():
+            rows = [self.key_to_index[k] for k, old in zip(keys, known) if old]
+            vectors[rows] = weights[known]
+        self.vectors = vectors  # the setter clears the cached norms
+
+    def add_vector(self, key: Any, vector: Any) -> int:
+        """Add one key (into a preallocated slot if there is one); returns its row."""
+        if key in self.key_to_index:
+            return self.key_to_index[key]
+        target = self.next_index
+        if target < len(self) and self.index_to_key[target] is None:
+            if not self._vectors.flags.writeable:
+                self._vectors = self._vectors.copy()
+            self.index_to_key[target] = key
+            self.key_to_index[key] = target
+            self._vectors[target] = vector
+            self._clear_norms()
+        else:
+            target = len(self)
+            self.add_vectors([key], np.asarray(vector).reshape(1, -1))
+        self.next_index = target + 1
+        return target
+
+    # ---- similarity queries --------------------------------------------------------------------
+    def get_mean_vector(
+        self,
+        keys: Any,
+        weights: Any = None,
+        pre_normalize: bool = True,
+        post_normalize: bool = False,
+        ignore_missing: bool = True,
+    ) -> np.ndarray:
+        """``sum_i w_i v_i / sum_i |w_i|`` over keys (unit vectors if ``pre_normalize``) and raw
+        vectors; ``post_normalize``: scaled to length 1. Missing keys are skipped if
+        ``ignore_missing``, else ``KeyError``.
+
+        Shape: n keys or ``(D,)`` vectors -> ``(D,)``.
+        """
+        keys = list(keys)  # a 2-D array: its rows
+        if len(keys) == 0:
+            raise ValueError("cannot compute a mean of no keys or vectors")
+        w = np.ones(len(keys)) if weights is None else np.asarray(weights, dtype=np.float64)
+        if w.shape != (len(keys),):
+            raise ValueError(f"got {len(keys)} keys but weights of shape {w.shape}")
+        rows, used = [], []
+        for key, weight in zip(keys, w):
+            if isinstance(key, np.ndarray):
+                if key.shape != (self.vector_size,):
+                    raise ValueError(
+                        f"a query vector must have shape ({self.vector_size},), got {key.shape}"
+                    )
+                rows.append(key)
+            elif self.has_index_for(key):
+                rows.append(self.get_vector(key, norm=pre_normalize))
+            elif ignore_missing:
+                continue
+            else:
+                self.get_index(key)  # raises the KeyError naming the closest keys
+            used.append(weight)
+        dtype = sim.float_dtype(self._vectors.dtype)
+        if not rows:
+            return np.zeros(self.vector_size, dtype)
+        mean = sim.weighted_mean(np.stack(rows), np.asarray(used))
+        return (sim.unit(mean) if post_normalize else mean).astype(dtype)
+
+    def _query(self, positive: Any, negative: Any) -> tuple[np.ndarray, list[int]]:
+        """The unit query vector of most_similar and the rows of its input keys."""
+        positive, negative = _ensure_list(positive), _ensure_list(negative)
+        terms: list[Any] = []
+        weights = np.concatenate([np.ones(len(positive)), -np.ones(len(negative))])
+        for i, item in enumerate(positive + negative):
+            if isinstance(item, (*_KEY_TYPES, np.ndarray)):
+                terms.append(item)
+            else:  # (key or vector, weight): gensim takes the weight as given, sign included
+                terms.append(item[0])
+                weights[i] = item[1]
+        if not terms:
+            raise ValueError(
+                "most_similar needs at least one key or vector in positive= or negative="
+            )
+        query = self.get_mean_vector(terms, weights, post_normalize=True, ignore_missing=False)
+        inputs = [self.get_index(t) for t in terms if isinstance(t, _KEY_TYPES)]
+        return query, inputs
+
+    def most_similar(
+        self,
+        positive: Any = None,
+        negative: Any = None,
+        topn: int | None = 10,
+        restrict_vocab: int | None = None,
+    ) -> Any:
+        """The ``topn`` keys most similar to the mean of ``positive`` minus ``negative``.
+
+        Each key is a unit vector weighted +1 (positive) or -1 (negative); a raw vector is used
+        as given; ``(key, weight)`` sets the weight. The weighted mean, normalised, is compared
+        by cosine with every row (one product with the cached unit rows, then a partial sort);
+        the input keys are never returned. ``restrict_vocab=N`` searches the first N rows only.
+
+        Returns a list of ``(key, cosine)``, best first; ``topn=None``: the cosines with every
+        row (``(V,)`` or ``(N,)``), inputs included, like gensim.
+
+        >>> kv = KeyedVectors.from_arrays(["a", "b", "c"], np.eye(3, dtype=np.float32) + 0.1)
+        >>> [k for k, _ in kv.most_similar("a", topn=2)]
+        ['b', 'c']
+        """
+        if isinstance(topn, Integral) and topn < 1:
+            return []
+        query, inputs = self._query(positive, negative)
+        scores = self.get_normed_vectors()[: restrict_vocab or len(self)] @ query
+        if not topn:
+            return scores
+        best = sim.top_k(scores, int(topn), exclude=set(inputs))
+        return [(self.index_to_key[i], float(scores[i])) for i in best]
+
+    def similar_by_word(
+        self, word: Any, topn: int | None = 10, restrict_vocab: int | None = None
+    ) -> Any:
+        """``most_similar(positive=[word], ...)``."""
+        return self.most_similar(positive=[word], topn=topn, restrict_vocab=restrict_vocab)
+
+    similar_by_key = similar_by_word
+
+    def similar_by_vector(
+        self, vector: np.ndarray, topn: int | None = 10, restrict_vocab: int | None = None
+    ) -> Any:
+        """The keys most similar to ``vector`` (shape ``(D,)``)."""
+        return self.most_similar(positive=[vector], topn=topn, restrict_vocab=restrict_vocab)
+
+    def most_similar_cosmul(
+        self,
+        positive: Any = None,
+        negative: Any = None,
+        topn: int | None = 10,
+        restrict_vocab: int | None = None,
+    ) -> Any:
+        """Levy & Goldberg's 3CosMul: score(w) = prod_p c(w, p) / (prod_n c(w, n) + 1e-6), with
+        c = (1 + cos) / 2 in [0, 1], so that no single term dominates.
+
+        Keys become unit vectors, raw vectors are used as given; inputs are not returned.
+        ``topn=None`` returns every score. (gensim ignores ``restrict_vocab`` here; we apply it.)
+        """
+        if isinstance(topn, Integral) and topn < 1:
+            return []
+        positive, negative = _ensure_list(positive), _ensure_list(negative)
+        if not positive:
+            raise ValueError("most_similar_cosmul needs at least one key or vector in positive=")
+        normed = self.get_normed_vectors()[: restrict_vocab or len(self)]
+        dtype = normed.dtype
+
+        def shifted_cosines(terms: list[Any]) -> np.ndarray:
+            # (1 + cos) / 2 of every row with each term, multiplied over the terms.
+            out = np.ones(normed.shape[0], dtype)
+            for term in terms:
+                vec = term if isinstance(term, np.ndarray) else self.get_vector(term, norm=True)
+                out *= (1 + normed @ np.asarray(vec, dtype)) / 2
+            return out
+
+        scores = shifted_cosines(positive) / (shifted_cosines(negative) + dtype.type(1e-6))
+        if not topn:
+            return scores
+        inputs = {self.get_index(t) for t in positive + negative if isinstance(t, _KEY_TYPES)}
+        best = sim.top_k(scores, int(topn), exclude=inputs)
+        return [(self.index_to_key[i], float(scores[i])) for i in best]
+
+    def similarity(self, w1: Any, w2: Any) -> float:
+        """The cosine of the vectors of two keys, in [-1, 1]."""
+        return sim.cosine(self[w1], self[w2])
+
+    def n_similarity(self, ws1: Sequence[Any], ws2: Sequence[Any]) -> float:
+        """The cosine of the means of two lists of keys (raw vectors, as gensim)."""
+        if not (len(ws1) and len(ws2)):
+            raise ZeroDivisionError("n_similarity needs two non-empty lists of keys")
+        mean1 = self.get_mean_vector(ws1, pre_normalize=False, ignore_missing=False)
+        mean2 = self.get_mean_vector(ws2, pre_normalize=False, ignore_missing=False)
+        return sim.cosine(mean1, mean2)
+
+    def distance(self, w1: Any, w2: Any) -> float:
+        """``1 - similarity(w1, w2)``, in [0, 2]."""
+        return 1 - self.similarity(w1, w2)
+
+    def distances(self, word_or_vector: Any, other_words: Iterable[Any] = ()) -> np.ndarray:
+        """Cosine distances from a key or vector to ``other_words`` (default: every key).
+
+        Shape: ``(len(other_words),)`` or ``(V,)``.
+        """
+        if isinstance(word_or_vector, _KEY_TYPES):
+            word_or_vector = self.get_vector(word_or_vector)
+        query = sim.unit(word_or_vector)
+        others = list(other_words)
+        if not others:
+            normed = self.get_normed_vectors()
+        else:
+            normed, _ = sim.unit_rows(self[others])
+        return 1 - normed @ query.astype(normed.dtype)
+
+    def closer_than(self, key1: Any, key2: Any) -> list[Any]:
+        """Every key closer to ``key1`` than ``key2`` is (``key1`` itself left out)."""
+        dists = self.distances(key1)
+        i1, i2 = self.get_index(key1), self.get_index(key2)
+        return [self.index_to_key[i] for i in np.flatnonzero(dists < dists[i2]) if i != i1]
+
+    def rank(self, key1: Any, key2: Any) -> int:
+        """1 + the number of keys closer to ``key1`` than ``key2`` (1: the nearest)."""
+        return len(self.closer_than(key1, key2)) + 1
+
+    def most_similar_to_given(self, key1: Any, keys_list: Sequence[Any]) -> Any:
+        """The key of ``keys_list`` most similar to ``key1``."""
+        return keys_list[int(np.argmax([self.similarity(key1, k) for k in keys_list]))]
+
+    def rank_by_centrality(
+        self, words: Sequence[Any], use_norm: bool = True
+    ) -> list[tuple[float, Any]]:
+        """``(cosine with the normalised mean, word)`` for each known word, most central first.
+
+        Unknown words are left out with a warning.
+        """
+        used = [w for w in words if w in self]
+        if len(used) != len(words):
+            missing = sorted({repr(w) for w in words if w not in self})
+            warnings.warn(f"words not in the vocabulary, ignored: {', '.join(missing)}",
+                          stacklevel=2)
+        if not used:
+            raise ValueError("cannot select a word from an empty list (none is in the vocabulary)")
+        rows = self[used]
+        if use_norm:
+            rows, _ = sim.unit_rows(rows)
+        centre = sim.unit(rows.mean(axis=0, dtype=np.float64)).astype(rows.dtype)
+        scores = rows @ centre
+        return sorted(zip((float(s) for s in scores), used), reverse=True)
+
+    def doesnt_match(self, words: Sequence[Any]) -> Any:
+        """The word furthest from the mean of the words (unknown words are ignored)."""
+        return self.rank_by_centrality(words)[-1][1]
+
+    # ---- evaluation ----------------------------------------------------------------------------
+    def evaluate_word_pairs(
+        self,
+        pairs: str | os.PathLike,
+        delimiter: str = "\t",
+        encoding: str = "utf8",
+        restrict_vocab: int = 300000,
+        case_insensitive: bool = True,
+        dummy4unknown: bool = False,
+    ) -> tuple[Any, Any, float]:
+        """Correlation of the model's cosines with human similarity scores (e.g. WordSim-353).
+
+        See :func:`firstlayer.vectors.evaluate.evaluate_word_pairs`. Returns
+        ``(pearson, spearman, oov_ratio)``: scipy's results (``statistic``, ``pvalue``) and the
+        percentage of pairs with an unknown word, as gensim.
+        """
+        from .evaluate import evaluate_word_pairs
+
+        return evaluate_word_pairs(
+            self, pairs, delimiter=delimiter, encoding=encoding, restrict_vocab=restrict_vocab,
+            case_insensitive=case_insensitive, dummy4unknown=dummy4unknown,
+        )
+
+    def evaluate_word_analogies(
+        self,
+        analogies: str | os.PathLike,
+        restrict_vocab: int = 300000,
+        case_insensitive: bool = True,
+        dummy4unknown: bool = False,
+    ) -> tuple[float, list[dict[str, Any]]]:
+        """Accuracy on "a is to b as c is to d" questions (e.g. questions-words.txt).
+
+        See :func:`firstlayer.vectors.evaluate.evaluate_word_analogies`. Returns
+        ``(score, sections)`` as gensim: the overall accuracy and, per ": section" of the file
+        and a final "Total accuracy", a dict with its ``correct`` and ``incorrect`` questions.
+        """
+        from .evaluate import evaluate_word_analogies
+
+        return evaluate_word_analogies(
+            self, analogies, restrict_vocab=restrict_vocab, case_insensitive=case_insensitive,
+            dummy4unknown=dummy4unknown,
+        )
+
+    # ---- into the first layer ------------------------------------------------------------------
+    def to_embedding(
+        self,
+        vocab: Any,
+        freeze: bool = True,
+        oov: str | Callable[[str], Any] = "random",
+        lower_case_backup: bool = False,
+        padding_idx: int | None = None,
+        generator: Generator | None = None,
+    ) -> Embedding:
+        """An ``nn.Embedding`` whose row i is the vector of ``vocab``'s token i.
+
+        See :func:`firstlayer.vectors.embedding.to_embedding` for the ``oov`` rules.
+        """
+        from .embedding import to_embedding
+
+        return to_embedding(
+            self, vocab, freeze=freeze, oov=oov, lower_case_backup=lower_case_backup,
+            padding_idx=padding_idx, generator=generator,
+        )
+
+    def coverage(self, words: Any, lower_case_backup: bool = False) -> Coverage:
+        """Which of ``words`` (a Vocab, a list, a dict token -> index) have a vector.
+
+        See :func:`firstlayer.vectors.embedding.coverage`.
+        """
+        from .embedding import coverage
+
+        return coverage(self, words, lower_case_backup=lower_case_backup)
+
+    # ---- files ---------------------------------------------------------------------------------
+    def save(self, path: str | os.PathLike, format: str = "word2vec", **kw: Any) -> None:  # noqa: A002
+        """Write the vectors to ``path`` atomically, in ``format`` ("word2vec", "glove",
+        "word2vec-binary", "cache"; gzip/bz2/xz by the file's extension)."""
+        from .formats import save_vectors
+
+        save_vectors(self.index_to_key, self._vectors, path, format=format, **kw)
+
+    def save_word2vec_format(
+        self, fname: str | os.PathLike, binary: bool = False, **kw: Any
+    ) -> None:
+        """gensim's spelling of ``save(fname, "word2vec" or "word2vec-binary")``."""
+        self.save(fname, format="word2vec-binary" if binary else "word2vec", **kw)
+
+    @classmethod
+    def load_word2vec_format(
+        cls, fname: str | os.PathLike, binary: bool = False, **kw: Any
+    ) -> KeyedVectors:
+        """gensim's spelling of ``firstlayer.vectors.load(fname, "word2vec" or
+        "word2vec-binary", limit=..., encoding=..., unicode_errors=...)``."""
+        from . import load
+
+        if "datatype" in kw:  # gensim's name for dtype
+            kw["dtype"] = kw.pop("datatype")
+        result: KeyedVectors = load(fname, format="word2vec-binary" if binary else "word2vec", **kw)
+        return result
+
+
+def _duplicates_message(keys: Sequence[Any]) -> str:
+    counts = Counter(keys)
+    dups = [k for k, c in counts.items() if c > 1]
+    shown = ", ".join(repr(k) for k in dups[:5])
+    more = f" and {len(dups) - 5} more" if len(dups) > 5 else ""
+    return f"keys must be unique; {len(dups)} appear more than once: {shown}{more}"
