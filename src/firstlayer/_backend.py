@@ -203,6 +203,9 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 # --- sparse matrix products: EmbeddingBag's bags as rows of a sparse (bags x table) matrix ----
 
+# Ops that split their own NumPy work between the threads (EmbeddingBag's max) call this.
+parallel_ranges = _parallel_ranges
+
 try:
     # SciPy's C++ kernel behind ``csr_matrix @ dense``, called directly so that each thread runs
     # it on its own range of rows, writing into its own rows of one output array (it releases

@@ -19,11 +19,11 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .formats.detect import FORMATS  # the format names load() and save() take
+
 if TYPE_CHECKING:
     from .keyed import KeyedVectors
 
-# The file formats, by the names load() and save() take.
-FORMATS = ("word2vec", "glove", "word2vec-binary", "cache")
 _KEYS_SHOWN = 8
 
 
@@ -74,7 +74,12 @@ def _load(path: str, fmt: str = "auto", **kw: Any) -> KeyedVectors:
 
 
 def _size(path: str) -> str:
-    size = float(os.path.getsize(path))
+    """The size of a file, or of the files in a folder (the cache format), for people."""
+    if os.path.isdir(path):
+        entries = (os.path.join(path, name) for name in os.listdir(path))
+        size = float(sum(os.path.getsize(e) for e in entries if os.path.isfile(e)))
+    else:
+        size = float(os.path.getsize(path))
     for unit in ("bytes", "KB", "MB", "GB"):
         if size < 1024 or unit == "GB":
             return f"{size:,.0f} {unit}" if unit == "bytes" else f"{size:,.1f} {unit}"
@@ -85,10 +90,9 @@ def _size(path: str) -> str:
 # ---- the subcommands --------------------------------------------------------------------------
 @_user_errors
 def _run_info(args: argparse.Namespace) -> int:
-    from .formats import detect_format
-
     kv = _load(args.file, args.format)
-    fmt = args.format if args.format != "auto" else detect_format(args.file)
+    report = kv.load_report  # type: ignore[attr-defined]
+    fmt = report.format + (f", {report.compression}-compressed" if report.compression else "")
     keys = ", ".join(repr(k) for k in kv.index_to_key[:_KEYS_SHOWN])
     more = ", ..." if len(kv) > _KEYS_SHOWN else ""
     print(f"file    {args.file} ({_size(args.file)})")

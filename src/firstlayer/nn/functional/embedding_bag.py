@@ -16,6 +16,7 @@ that its backward sends each output gradient to that row.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,8 @@ MODES = ("sum", "mean", "max")
 
 # Bags longer than this are reduced one at a time by ``max`` (see ``_bag_max``).
 _LONG_BAG = 64
+# Bags ``max`` handles at once: (block, D) arrays that stay in the L2 cache.
+_MAX_BLOCK = 1024
 
 
 def embedding_bag(
@@ -349,56 +352,91 @@ def _max_forward(bags: _Bags, weight: Tensor) -> Tensor:
     out, winners = _bag_max(W, bags.ids, bags.indptr)
 
     def backward(g: np.ndarray) -> tuple:
-        # out[b, d] came from W[winners[b, d], d]: its gradient goes there (empty bags: -1)
-        full = winners >= 0
-        cols = np.broadcast_to(np.arange(dim), winners.shape)
-        flat = (winners * dim + cols)[full]
-        vals = np.asarray(g)[full]
-        grad = _backend.scatter_add_rows(flat, vals[:, None], num_rows * dim)
+        # out[b, d] came from W[rows[b, d], d]: its gradient goes there (empty bags: row -1)
+        rows = winners()
+        full = rows >= 0
+        flat = rows * dim + np.arange(dim)  # positions in the flattened (V * D,) gradient
+        vals = np.asarray(g)
+        if not full.all():
+            flat, vals = flat[full], vals[full]
+        grad = _backend.scatter_add_rows(flat.reshape(-1), vals.reshape(-1, 1), num_rows * dim)
         return grad.reshape(num_rows, dim), None
 
     return Tensor._make(out, (weight, None), backward, "EmbeddingBagBackward0")
 
 
-def _bag_max(W: np.ndarray, ids: np.ndarray, indptr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per bag and column, the largest value and the row it came from: ``(B, D)`` each.
+def _bag_max(
+    W: np.ndarray, ids: np.ndarray, indptr: np.ndarray
+) -> tuple[np.ndarray, Callable[[], np.ndarray]]:
+    """Per bag and column, the largest value ``(B, D)``, and a function that gives the row each
+    came from ``(B, D)`` (only the backward needs it). Empty bags give 0 and row -1.
 
     torch's rule, NaNs included: a column starts at the bag's first row and takes a later
-    row's value only if it is strictly greater (ties keep the first row). Empty bags give 0 and
-    row -1.
+    row's value only if it is strictly greater (ties keep the first row).
     """
     num_bags, dim = indptr.shape[0] - 1, W.shape[1]
     lens = np.diff(indptr)
     out = np.zeros((num_bags, dim), dtype=W.dtype)
-    winners = np.full((num_bags, dim), -1, dtype=np.int64)
 
-    # Short bags all at once, one position at a time: step k compares the k-th row of every bag
-    # still that long. Longest bags first, so those are a prefix of the arrays.
+    # Short bags together, one position at a time: step k compares the k-th row of every bag
+    # at least k + 1 long. Sorted longest first, those bags are a prefix of the arrays.
     short = np.flatnonzero((lens > 0) & (lens <= _LONG_BAG))
-    if short.size:
-        order = short[np.argsort(-lens[short], kind="stable")]
-        starts, neg_lens = indptr[order], -lens[order]
-        rows = ids[starts].astype(np.int64)
-        best = W[rows]
-        best_rows = np.repeat(rows[:, None], dim, axis=1)
-        for k in range(1, int(-neg_lens[0])):
-            n = int(np.searchsorted(neg_lens, -k, side="left"))  # bags longer than k
-            rows = ids[starts[:n] + k].astype(np.int64)
-            values = W[rows]
-            greater = values > best[:n]
-            np.copyto(best[:n], values, where=greater)
-            np.copyto(best_rows[:n], rows[:, None], where=greater)
-        out[order] = best
-        winners[order] = best_rows
+    order = short[np.argsort(-lens[short], kind="stable")]
+    starts, neg_lens = indptr[order], -lens[order]
+    # bags already in that order (all of one length, say): work in ``out`` itself
+    in_place = order.shape[0] == num_bags and bool((order == np.arange(num_bags)).all())
+    best = out if in_place else np.empty((order.shape[0], dim), dtype=W.dtype)
+    best_k = np.zeros((order.shape[0], dim), dtype=np.int8)  # k < _LONG_BAG < 128
+
+    def run(first: int, last: int) -> None:
+        # in blocks of bags whose arrays stay in the L2 cache through the steps
+        for lo in range(first, last, _MAX_BLOCK):
+            hi = min(lo + _MAX_BLOCK, last)
+            block, block_k = best[lo:hi], best_k[lo:hi]
+            np.take(W, ids[starts[lo:hi]], axis=0, out=block, mode="clip")
+            first_nan = np.isnan(block)
+            values = np.empty_like(block)
+            greater = np.empty(block.shape, dtype=bool)
+            step = np.empty(block.shape, dtype=np.int8)
+            for k in range(1, int(-neg_lens[lo])):
+                n = int(np.searchsorted(neg_lens[lo:hi], -k, side="left"))  # len > k
+                np.take(W, ids[starts[lo : lo + n] + k], axis=0, out=values[:n], mode="clip")
+                # k only grows, so "best_k = k where greater" is a max (masked copies are ~30x
+                # slower than these whole-array ufuncs)
+                np.greater(values[:n], block[:n], out=greater[:n])
+                np.multiply(greater[:n], k, out=step[:n])
+                np.maximum(block_k[:n], step[:n], out=block_k[:n])
+                # fmax(a, b) is where(a >= b, a, b) and ignores a NaN b: a tie or a later NaN
+                # keeps the earlier value, as in torch
+                np.fmax(block[:n], values[:n], out=block[:n])
+            # ... but fmax also replaces a NaN a, which torch keeps: a NaN first row wins
+            block[first_nan] = np.nan
+            block_k[first_nan] = 0
+
+    if order.size:
+        # NumPy's ufuncs and take release the GIL: threads share the blocks
+        _backend.parallel_ranges(run, order.shape[0], int(lens[short].sum()) * dim)
+        if not in_place:
+            out[order] = best
 
     # Long bags one by one, vectorised over their rows: the same rule, as "the first row equal
     # to the NaN-ignoring max, unless the first row is NaN" (nothing is greater than NaN).
+    long_rows = {}
     columns = np.arange(dim)
     for b in np.flatnonzero(lens > _LONG_BAG):
-        rows = ids[indptr[b] : indptr[b + 1]].astype(np.int64)
+        rows = ids[indptr[b] : indptr[b + 1]]
         seg = W[rows]
         first = np.argmax(seg == np.fmax.reduce(seg, axis=0), axis=0)
         first[np.isnan(seg[0])] = 0
         out[b] = seg[first, columns]
-        winners[b] = rows[first]
+        long_rows[int(b)] = rows[first]
+
+    def winners() -> np.ndarray:
+        rows = np.full((num_bags, dim), -1, dtype=np.int64)
+        if order.size:
+            rows[order] = ids[starts[:, None] + best_k]
+        for b, r in long_rows.items():
+            rows[b] = r
+        return rows
+
     return out, winners

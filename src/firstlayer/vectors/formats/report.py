@@ -23,8 +23,9 @@ class LoadReport:
         missing: with ``vocab=``: the vocabulary words not found, in vocabulary order.
         header_count: the vector count the file's header promised (``None``: no header).
 
-    >>> LoadReport("glove", None, 2, 3)
-    LoadReport(format='glove', compression=None, count=2, dim=3, duplicates_dropped=0, ...)
+    >>> report = LoadReport("glove", None, count=2, dim=3)
+    >>> report.count, report.duplicates_dropped, report.missing
+    (2, 0, None)
     """
 
     format: str

@@ -1,0 +1,412 @@
+"""The text formats: ``"word2vec"`` (a ``count dim`` header line, then ``word x1 ... xdim`` per
+line; fastText's ``.vec``) and ``"glove"`` (the same lines, no header).
+
+Reading works on blocks of ~1 MB of whole lines, never on one line at a time:
+
+1. Find every whitespace byte of the block at once (``np.flatnonzero``); the tokens are what
+   lies between. Lines end at the newlines; empty tokens (``\\r``, double or trailing spaces)
+   are dropped.
+2. In each line, the **last ``dim`` tokens are the vector** and everything before them is the
+   word, so words may contain spaces (GloVe 840B has ``"New York"``-like keys) or
+   non-breaking/full-width spaces (never split: only ASCII whitespace separates tokens).
+3. Keep only the rows wanted (``limit``, ``vocab``, duplicates), then parse their numbers with
+   the vectorised parser (:mod:`._numparse`) straight into the preallocated matrix.
+
+Writing formats a block of rows at once (:mod:`._numformat`): the same digits gensim writes
+(``str(np.float32(v))``, the shortest that reads back exactly), 5-10x faster.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from typing import IO, Any
+
+import numpy as np
+
+from ._numformat import format_rows
+from ._numparse import PAD, parse_simple, windows
+from ._rows import GrowingRows
+from ._select import RowSelector
+from .detect import UTF8_BOM, parse_header
+from .errors import TruncatedVectorFileError, VectorFileError
+
+BLOCK_BYTES = 1 << 20  # read this much text at a time (then cut at the last newline)
+_PARSE_TOKENS = 1 << 15  # parse this many numbers at a time (arrays that stay in cache)
+_DIM_SAMPLE_LINES = 1000  # lines used to infer dim when there is no header
+_ROWS_PER_WRITE = 1 << 15  # numbers formatted per block when writing
+
+# ASCII whitespace as bytes.split() knows it: these separate tokens. Other control bytes stay
+# inside tokens.
+_WHITESPACE = np.zeros(256, dtype=bool)
+_WHITESPACE[[9, 10, 11, 12, 13, 32]] = True
+
+
+# ---- reading ------------------------------------------------------------------------------------
+def _blocks(stream: IO[bytes], size: int) -> Iterator[bytes]:
+    """Chunks of whole lines (each ends with b"\\n"), about ``size`` bytes each."""
+    carry = b""
+    while True:
+        data = stream.read(size)
+        if not data:
+            if carry:
+                yield carry if carry.endswith(b"\n") else carry + b"\n"
+            return
+        buf = carry + data if carry else data
+        cut = buf.rfind(b"\n")
+        if cut < 0:  # a line longer than a block: keep reading
+            carry = buf
+            continue
+        if cut == len(buf) - 1:
+            carry = b""
+            yield buf
+        else:
+            carry = buf[cut + 1 :]
+            yield buf[: cut + 1]
+
+
+class _Block:
+    """The tokens of a block of whole lines.
+
+    Attributes:
+        text: the block's bytes; ``buf``: the same with ``PAD`` spaces before and ``2 * PAD``
+            zero bytes after (so the parser may read 16 bytes around any token).
+        starts, ends: token boundaries in ``buf`` (non-empty tokens only), shape (t,).
+        line_end: per line, one past the index of its last token, shape (lines,).
+        counts: tokens per line (0 for a blank line), shape (lines,).
+    """
+
+    def __init__(self, text: bytes) -> None:
+        self.text = text
+        n = len(text)
+        buf = np.empty(PAD + n + 2 * PAD, dtype=np.uint8)
+        buf[:PAD] = 0x20
+        buf[PAD : PAD + n] = np.frombuffer(text, dtype=np.uint8)
+        buf[PAD + n :] = 0
+        self.buf = buf
+        seps = np.flatnonzero(buf[PAD : PAD + n] <= 0x20)
+        seps += PAD
+        chars = buf[seps]
+        is_ws = _WHITESPACE[chars]
+        if not is_ws.all():  # control bytes that are not whitespace belong to tokens
+            seps, chars = seps[is_ws], chars[is_ws]
+        starts = np.empty_like(seps)
+        starts[0] = PAD
+        starts[1:] = seps[:-1] + 1
+        valid = seps > starts
+        newlines = np.flatnonzero(chars == 0x0A)
+        if valid.all():
+            self.starts, self.ends = starts, seps
+            self.line_end = newlines + 1
+        else:
+            self.starts, self.ends = starts[valid], seps[valid]
+            self.line_end = np.cumsum(valid)[newlines]
+        self.counts = np.diff(self.line_end, prepend=0)
+
+    def token(self, i: int) -> bytes:
+        return self.text[self.starts[i] - PAD : self.ends[i] - PAD]
+
+
+def _infer_dim(counts: np.ndarray) -> int | None:
+    """The vector size from the token counts of the first lines: the most common count minus
+    one (the word). Robust to the odd line whose word holds spaces."""
+    sample = counts[counts > 0][:_DIM_SAMPLE_LINES]
+    if sample.size == 0:
+        return None
+    return int(np.bincount(sample - 1).argmax())
+
+
+class _TextReader:
+    def __init__(
+        self,
+        name: str,
+        selector: RowSelector,
+        dtype: np.dtype,
+        encoding: str,
+        unicode_errors: str,
+    ) -> None:
+        self.name = name
+        self.selector = selector
+        self.dtype = dtype
+        self.encoding = encoding
+        self.unicode_errors = unicode_errors
+        self.repaired = 0
+        self.rows: GrowingRows | None = None
+        self.dim = 0
+
+    # -- errors ---------------------------------------------------------------------------------
+    def _error(self, line: int, message: str) -> VectorFileError:
+        return VectorFileError(f"{self.name}, line {line:,}: {message}")
+
+    # -- keys -----------------------------------------------------------------------------------
+    def _decode(self, raw: list[bytes], line_numbers: np.ndarray) -> list[str]:
+        """Decode a block's keys, all at once when they are valid."""
+        try:
+            keys = b"\n".join(raw).decode(self.encoding).split("\n")
+            if len(keys) == len(raw):
+                return keys
+        except UnicodeDecodeError:
+            pass
+        keys = []
+        for i, key in enumerate(raw):
+            try:
+                keys.append(key.decode(self.encoding))
+            except UnicodeDecodeError as err:
+                if self.unicode_errors == "strict":
+                    bad = key[max(err.start - 12, 0) : err.end + 12]
+                    raise self._error(
+                        int(line_numbers[i]),
+                        f"the bytes {bad!r} (in the word {key!r}) are not valid {self.encoding}. "
+                        "To load the file anyway pass unicode_errors='replace' (or 'ignore'); if "
+                        f"the file is not {self.encoding}, pass its encoding, e.g. "
+                        "encoding='latin-1'",
+                    ) from None
+                keys.append(key.decode(self.encoding, self.unicode_errors))
+                self.repaired += 1
+        return keys
+
+    # -- numbers --------------------------------------------------------------------------------
+    def _parse(
+        self, block: _Block, starts: np.ndarray, ends: np.ndarray, line_numbers: np.ndarray
+    ) -> np.ndarray:
+        """Values of the number tokens ``(rows, dim)`` -> float64 ``(rows, dim)``."""
+        shape = starts.shape
+        starts, ends = starts.reshape(-1), ends.reshape(-1)
+        values = np.empty(starts.size, dtype=np.float64)
+        win = windows(block.buf)
+        for lo in range(0, starts.size, _PARSE_TOKENS):
+            hi = lo + _PARSE_TOKENS
+            part, ok = parse_simple(block.buf, win, starts[lo:hi], ends[lo:hi])
+            values[lo:hi] = part
+            if not ok.all():
+                for j in np.flatnonzero(~ok) + lo:
+                    values[j] = self._parse_one(block, starts[j], ends[j], j, line_numbers)
+        return values.reshape(shape)
+
+    def _parse_one(
+        self, block: _Block, start: int, end: int, j: int, line_numbers: np.ndarray
+    ) -> float:
+        """A token in a form the fast parser skips (``1e-05``, ``12.5``, ``nan``)."""
+        token = block.text[start - PAD : end - PAD]
+        try:
+            if b"_" in token:  # float() accepts "1_000"; a vector file does not
+                raise ValueError
+            return float(token)
+        except ValueError:
+            row, col = divmod(int(j), self.dim)
+            raise self._error(
+                int(line_numbers[row]),
+                f"number {col + 1} of {self.dim}, {token[:40]!r}, is not a number",
+            ) from None
+
+    # -- one block ------------------------------------------------------------------------------
+    def read_block(self, block: _Block, first_line: int) -> None:
+        """Add the wanted rows of ``block`` (whose first line is ``first_line``)."""
+        dim, counts = self.dim, block.counts
+        line_numbers = first_line + np.arange(counts.size)
+        if not (counts > 0).all():  # blank lines
+            filled = np.flatnonzero(counts > 0)
+            counts, line_end = counts[filled], block.line_end[filled]
+            line_numbers = line_numbers[filled]
+        else:
+            line_end = block.line_end
+        room = self.selector.room()
+        if room is not None and room < counts.size:
+            counts, line_end, line_numbers = counts[:room], line_end[:room], line_numbers[:room]
+        if counts.size == 0:
+            return
+        short = np.flatnonzero(counts < dim + 1)
+        if short.size:
+            i = int(short[0])
+            first = int(line_end[i] - counts[i])
+            word = block.token(first) if counts[i] else b""
+            raise self._error(
+                int(line_numbers[i]),
+                f"the word {word[:40]!r} is followed by {counts[i] - 1} numbers; every vector "
+                f"has {dim} (a short or damaged row)",
+            )
+        # Token indices: the last `dim` tokens of each line are the vector, the rest the word.
+        if (counts == dim + 1).all() and block.starts.size == counts.size * (dim + 1):
+            grid_s = block.starts.reshape(-1, dim + 1)  # every line: word + dim numbers
+            grid_e = block.ends.reshape(-1, dim + 1)
+            key_s, key_e = grid_s[:, 0], grid_e[:, 0]
+            num_s, num_e = grid_s[:, 1:], grid_e[:, 1:]
+        else:
+            key_s = block.starts[line_end - counts]
+            key_e = block.ends[line_end - dim - 1]
+            idx = (line_end - dim)[:, None] + np.arange(dim)
+            num_s, num_e = block.starts[idx], block.ends[idx]
+        text = block.text
+        raw = [text[s - PAD : e - PAD] for s, e in zip(key_s.tolist(), key_e.tolist())]
+        keys = self._decode(raw, line_numbers)
+        keep = self.selector.choose(keys)
+        if keep is not None:
+            if keep.size == 0:
+                return
+            num_s, num_e, line_numbers = num_s[keep], num_e[keep], line_numbers[keep]
+        values = self._parse(block, num_s, num_e, line_numbers)
+        assert self.rows is not None
+        self.rows.append(values)
+
+
+def read_text(
+    stream: IO[bytes],
+    *,
+    fmt: str,
+    name: str,
+    selector: RowSelector,
+    dtype: np.dtype,
+    encoding: str,
+    unicode_errors: str,
+    size_hint: int | None,
+    on_block: Callable[[], None],
+) -> tuple[list[str], np.ndarray, dict[str, Any]]:
+    """Read a ``"word2vec"`` or ``"glove"`` text stream.
+
+    Args:
+        stream: the decompressed bytes.
+        fmt: ``"word2vec"`` requires the header; ``"glove"`` skips one if present and infers
+            ``dim`` from the lines.
+        size_hint: the decompressed size if known (estimates the row count without a header).
+        on_block: called after each block (progress).
+
+    Returns:
+        ``(keys, matrix, report fields)``.
+    """
+    reader = _TextReader(name, selector, dtype, encoding, unicode_errors)
+    blocks = _blocks(stream, BLOCK_BYTES)
+    text = next(blocks, b"")
+    text = text.removeprefix(UTF8_BOM)
+    line = 1
+    first_newline = text.find(b"\n")
+    header = parse_header(text[:first_newline]) if first_newline >= 0 else None
+    if header is not None:
+        text = text[first_newline + 1 :]
+        line = 2
+    elif fmt == "word2vec":
+        raise VectorFileError(
+            f"{name}: the first line {text[:min(first_newline, 80)]!r} is not a 'count dim' "
+            "header; a file without one is format='glove'"
+        )
+    block = _Block(text) if text else None
+    data_dim = _infer_dim(block.counts) if block is not None else None
+    if header is not None and fmt == "word2vec":
+        count, dim = header
+        if data_dim is not None and data_dim != dim:
+            raise VectorFileError(
+                f"{name}: the header (line 1) says {count:,} vectors of {dim} dims, but the "
+                f"lines below hold a word and {data_dim} numbers; the header may belong to "
+                "another file: load with format='glove' to ignore it"
+            )
+    elif data_dim is None:  # a glove file without a single vector
+        dim = header[1] if header else 0
+    else:
+        dim = data_dim
+    if data_dim is not None and dim < 1:
+        raise VectorFileError(f"{name}, line {line}: a word with no numbers after it")
+    reader.dim = dim
+
+    # Rows to allocate: the header's promise, else an estimate from the first block.
+    limit = selector.limit
+    if selector.words is not None:
+        capacity = 1024
+    elif header is not None and fmt == "word2vec":
+        capacity = header[0]
+        if size_hint:  # a header from another file must not allocate terabytes
+            capacity = min(capacity, size_hint // (2 * dim + 1) + 1)
+    elif block is not None and size_hint and block.counts.size:
+        per_line = max(len(text) / block.counts.size, 1.0)
+        capacity = int(size_hint / per_line * 1.05) + 64
+    else:
+        capacity = 1024
+    if limit is not None:
+        capacity = min(capacity, limit)
+    reader.rows = GrowingRows(dim, dtype, capacity)
+
+    if block is not None:
+        reader.read_block(block, line)
+        line += block.counts.size
+        on_block()
+    for text in blocks:
+        if selector.done:
+            break
+        block = _Block(text)
+        reader.read_block(block, line)
+        line += block.counts.size
+        on_block()
+
+    fields: dict[str, Any] = {"lines_repaired": reader.repaired}
+    if header is not None:
+        fields["header_count"] = header[0]
+        if fmt == "word2vec" and not selector.done:
+            if selector.read < header[0]:
+                raise TruncatedVectorFileError(
+                    f"{name}: the header promises {header[0]:,} vectors but the file holds "
+                    f"{selector.read:,}; it may be truncated. Pass limit={selector.read} to "
+                    "load those, or format='glove' to ignore the header"
+                )
+            if selector.read > header[0]:
+                warnings.warn(
+                    f"{name}: the header says {header[0]:,} vectors but the file holds "
+                    f"{selector.read:,}; all of them were loaded",
+                    stacklevel=3,
+                )
+    rows, more = selector.finish(name)
+    fields.update(more)
+    if rows is not None:
+        reader.rows.keep(rows)
+    return selector.keys, reader.rows.finish(), fields
+
+
+# ---- writing ------------------------------------------------------------------------------------
+_ASCII_WHITESPACE = " \t\n\r\x0b\x0c"
+
+
+def check_text_keys(keys: Sequence[str]) -> None:
+    """Keys a text file can hold: not empty, no line breaks, no leading/trailing whitespace
+    (the reader could not tell them from separators)."""
+    for key in keys:
+        if not key or "\n" in key or "\r" in key or key.strip(_ASCII_WHITESPACE) != key:
+            raise ValueError(
+                f"the key {key!r} can't be written to a text vector file (empty, a line break, "
+                "or whitespace at either end would not read back); use format='cache'"
+            )
+
+
+def write_text(
+    out: IO[bytes],
+    keys: Sequence[str],
+    vectors: np.ndarray,
+    *,
+    header: bool,
+    encoding: str,
+) -> None:
+    """Write ``word x1 ... xdim`` lines (after a ``count dim`` header if ``header``).
+
+    float32 and float16 vectors are written with the shortest digits that read back exactly as
+    float32 (what gensim writes); float64 with the shortest that read back as float64.
+    """
+    count, dim = vectors.shape
+    if header:
+        out.write(f"{count} {dim}\n".encode())
+    if count == 0:
+        return
+    if dim == 0:
+        raise ValueError("can't write vectors of dimension 0 to a text file")
+    rows_per_block = max(1, _ROWS_PER_WRITE // dim)
+    as_float32 = vectors.dtype in (np.float32, np.float16)
+    for lo in range(0, count, rows_per_block):
+        block = vectors[lo : lo + rows_per_block]
+        names = [k.encode(encoding) for k in keys[lo : lo + rows_per_block]]
+        if as_float32:
+            numbers, ends = format_rows(np.asarray(block, dtype=np.float32))
+            starts = np.concatenate([[0], ends[:-1]]).tolist()
+            lines = [
+                b"%s %s" % (name, numbers[s:e]) for name, s, e in zip(names, starts, ends.tolist())
+            ]
+        else:  # Python's repr is the shortest round trip for a double
+            lines = [
+                name + b" " + " ".join(map(repr, row)).encode("ascii") + b"\n"
+                for name, row in zip(names, block.astype(np.float64).tolist())
+            ]
+        out.write(b"".join(lines))
