@@ -177,3 +177,17 @@ def test_errors_in_a_subprocess_have_no_traceback(files, tmp_path) -> None:
         assert done.stdout == ""
         assert done.stderr.startswith("firstlayer vectors: error: ")
         assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+
+
+def test_gensim_spelling_of_load_and_save(files, gensim_kv, tmp_path) -> None:
+    from firstlayer.vectors import KeyedVectors
+
+    kv = KeyedVectors.load_word2vec_format(files["vec.bin"], binary=True, limit=10)
+    want = GensimKV.load_word2vec_format(files["vec.bin"], binary=True, limit=10)
+    assert kv.index_to_key == want.index_to_key
+    np.testing.assert_array_equal(kv.vectors, want.vectors)
+    out = str(tmp_path / "again.txt")
+    kv.save_word2vec_format(out)
+    back = GensimKV.load_word2vec_format(out)
+    assert back.index_to_key == WORDS[:10]
+    np.testing.assert_allclose(back.vectors, gensim_kv.vectors[:10], atol=1e-6)

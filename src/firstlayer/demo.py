@@ -8,9 +8,12 @@ explained") in five sections:
    same layer: equal outputs and equal gradients;
 3. the seed's three ways to initialise a layer, and one ``nn.init`` scheme with its formula;
 4. a few SGD steps on a tiny task, showing that the first layer's vectors are trained;
-5. time and memory of one-hot + Linear against Embedding at V=50,000.
+5. time and memory of one-hot + Linear against Embedding at V=50,000;
+6. beyond the seed: word2vec learns character vectors from a small generated Chinese corpus,
+   and the characters used alike (numbers, colours, animals, family) end up close together,
+   scored against chance and drawn as a picture (PCA).
 
-Sections 1-4 are shown as an interactive session: each statement is printed after ``>>>`` and
+Sections 1-4 and 6 are shown as an interactive session: each statement is printed after ``>>>`` and
 run, and what it prints (or its value) follows, so every line can be typed in again with
 PyTorch. Everything random comes from ``manual_seed(seed)``, so two runs with one seed print the
 same text, except the measured times.
@@ -24,10 +27,13 @@ from __future__ import annotations
 import ast
 import gc
 import math
+import os
 import statistics
+import tempfile
 import textwrap
 import time
 import tracemalloc
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any

@@ -106,10 +106,8 @@ class RowSparseTensor:
     # --- used by autograd and the optimizers ------------------------------------------------
     def add_to_dense(self, dense: np.ndarray, alpha: float = 1.0) -> np.ndarray:
         """``dense += alpha * self`` in place (duplicates add up); returns ``dense``."""
-        c = self.coalesce()
-        if c.rows.shape[0]:
-            dense[c.rows] += c._values_arr if alpha == 1.0 else alpha * c._values_arr
-        return dense
+        c = self.coalesce()  # distinct rows: out[rows] += values is then the sum
+        return _backend.add_rows_(dense, c.rows, c._values_arr, alpha)
 
     def concat(self, other: RowSparseTensor) -> RowSparseTensor:
         """``self + other`` without coalescing (torch's sparse + sparse)."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import functools
 import os
+import unicodedata
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -71,6 +72,11 @@ def _load(path: str, fmt: str = "auto", **kw: Any) -> KeyedVectors:
     except FileNotFoundError as exc:
         raise _usage_error()(f"no such file: {exc.filename or path!r}") from None
     return kv
+
+
+def _columns(text: str) -> int:
+    """Terminal columns of ``text``: CJK (wide) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def _size(path: str) -> str:
@@ -132,9 +138,10 @@ def _run_neighbors(args: argparse.Namespace) -> int:
             print()
         print(word)
         results = kv.most_similar(word, topn=args.topn, restrict_vocab=args.restrict_vocab)
-        width = max((len(str(k)) for k, _ in results), default=0)
+        width = max((_columns(str(k)) for k, _ in results), default=0)
         for rank, (key, score) in enumerate(results, 1):
-            print(f"  {rank:>3}  {str(key):<{width}}  {score:.4f}")
+            pad = " " * (width - _columns(str(key)))
+            print(f"  {rank:>3}  {key}{pad}  {score:7.4f}")
     return 0
 
 

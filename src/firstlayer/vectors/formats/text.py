@@ -18,8 +18,11 @@ Writing formats a block of rows at once (:mod:`._numformat`): the same digits ge
 
 from __future__ import annotations
 
+import os
 import warnings
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import IO, Any
 
 import numpy as np
@@ -35,6 +38,7 @@ BLOCK_BYTES = 1 << 20  # read this much text at a time (then cut at the last new
 _PARSE_TOKENS = 1 << 15  # parse this many numbers at a time (arrays that stay in cache)
 _DIM_SAMPLE_LINES = 1000  # lines used to infer dim when there is no header
 _ROWS_PER_WRITE = 1 << 15  # numbers formatted per block when writing
+_MAX_WORKERS = 4
 
 # ASCII whitespace as bytes.split() knows it: these separate tokens. Other control bytes stay
 # inside tokens.
@@ -84,7 +88,8 @@ class _Block:
         buf[PAD : PAD + n] = np.frombuffer(text, dtype=np.uint8)
         buf[PAD + n :] = 0
         self.buf = buf
-        seps = np.flatnonzero(buf[PAD : PAD + n] <= 0x20)
+        # int32 positions (a block is far below 2 GB): half the memory of int64 indices.
+        seps = np.flatnonzero(buf[PAD : PAD + n] <= 0x20).astype(np.int32)
         seps += PAD
         chars = buf[seps]
         is_ws = _WHITESPACE[chars]
@@ -105,6 +110,11 @@ class _Block:
 
     def token(self, i: int) -> bytes:
         return self.text[self.starts[i] - PAD : self.ends[i] - PAD]
+
+
+# What parsing a block's chosen rows needs: its bytes, its padded buffer, the number tokens'
+# starts and ends (rows, dim) and the rows' line numbers (rows,).
+_Work = tuple[bytes, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 def _infer_dim(counts: np.ndarray) -> int | None:
@@ -166,28 +176,28 @@ class _TextReader:
         return keys
 
     # -- numbers --------------------------------------------------------------------------------
-    def _parse(
-        self, block: _Block, starts: np.ndarray, ends: np.ndarray, line_numbers: np.ndarray
-    ) -> np.ndarray:
-        """Values of the number tokens ``(rows, dim)`` -> float64 ``(rows, dim)``."""
+    def _parse(self, work: _Work) -> np.ndarray:
+        """The ``(rows, dim)`` values (in the matrix dtype) of the number tokens :meth:`select`
+        chose."""
+        text, buf, starts, ends, line_numbers = work
         shape = starts.shape
         starts, ends = starts.reshape(-1), ends.reshape(-1)
-        values = np.empty(starts.size, dtype=np.float64)
-        win = windows(block.buf)
+        values = np.empty(starts.size, dtype=self.dtype)
+        win = windows(buf)
         for lo in range(0, starts.size, _PARSE_TOKENS):
             hi = lo + _PARSE_TOKENS
-            part, ok = parse_simple(block.buf, win, starts[lo:hi], ends[lo:hi])
-            values[lo:hi] = part
+            part, ok = parse_simple(buf, win, starts[lo:hi], ends[lo:hi])
             if not ok.all():
-                for j in np.flatnonzero(~ok) + lo:
-                    values[j] = self._parse_one(block, starts[j], ends[j], j, line_numbers)
+                for j in np.flatnonzero(~ok):
+                    part[j] = self._parse_one(text, starts[lo + j], ends[lo + j], lo + j, line_numbers)
+            values[lo:hi] = part
         return values.reshape(shape)
 
     def _parse_one(
-        self, block: _Block, start: int, end: int, j: int, line_numbers: np.ndarray
+        self, text: bytes, start: int, end: int, j: int, line_numbers: np.ndarray
     ) -> float:
         """A token in a form the fast parser skips (``1e-05``, ``12.5``, ``nan``)."""
-        token = block.text[start - PAD : end - PAD]
+        token = text[start - PAD : end - PAD]
         try:
             if b"_" in token:  # float() accepts "1_000"; a vector file does not
                 raise ValueError
@@ -200,8 +210,11 @@ class _TextReader:
             ) from None
 
     # -- one block ------------------------------------------------------------------------------
-    def read_block(self, block: _Block, first_line: int) -> None:
-        """Add the wanted rows of ``block`` (whose first line is ``first_line``)."""
+    def select(self, block: _Block, first_line: int) -> _Work | None:
+        """Check the lines of ``block`` (whose first line is ``first_line``), decode their words
+        and pick the rows to keep: what :meth:`parse` needs to parse their numbers (the block's
+        bytes and the number tokens' ``starts``, ``ends`` ``(rows, dim)`` and line numbers
+        ``(rows,)``); ``None`` if no row is kept."""
         dim, counts = self.dim, block.counts
         line_numbers = first_line + np.arange(counts.size)
         if not (counts > 0).all():  # blank lines
@@ -214,7 +227,7 @@ class _TextReader:
         if room is not None and room < counts.size:
             counts, line_end, line_numbers = counts[:room], line_end[:room], line_numbers[:room]
         if counts.size == 0:
-            return
+            return None
         short = np.flatnonzero(counts < dim + 1)
         if short.size:
             i = int(short[0])
@@ -242,11 +255,13 @@ class _TextReader:
         keep = self.selector.choose(keys)
         if keep is not None:
             if keep.size == 0:
-                return
+                return None
             num_s, num_e, line_numbers = num_s[keep], num_e[keep], line_numbers[keep]
-        values = self._parse(block, num_s, num_e, line_numbers)
-        assert self.rows is not None
-        self.rows.append(values)
+        return block.text, block.buf, num_s, num_e, line_numbers
+
+    def parse(self, work: _Work) -> np.ndarray:
+        """The ``(rows, dim)`` values of the rows :meth:`select` chose."""
+        return self._parse(work)
 
 
 def read_text(
@@ -323,17 +338,9 @@ def read_text(
         capacity = min(capacity, limit)
     reader.rows = GrowingRows(dim, dtype, capacity)
 
-    if block is not None:
-        reader.read_block(block, line)
-        line += block.counts.size
-        on_block()
-    for text in blocks:
-        if selector.done:
-            break
-        block = _Block(text)
-        reader.read_block(block, line)
-        line += block.counts.size
-        on_block()
+    first = [block] if block is not None else []
+    del block, text  # the pipeline frees each block once parsed
+    _pipeline(reader, first, line, blocks, on_block)
 
     fields: dict[str, Any] = {"lines_repaired": reader.repaired}
     if header is not None:
@@ -356,6 +363,83 @@ def read_text(
     if rows is not None:
         reader.rows.keep(rows)
     return selector.keys, reader.rows.finish(), fields
+
+
+def _workers() -> int:
+    """Threads for tokenising and parsing (NumPy releases the GIL inside each operation)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        cores = os.cpu_count() or 1
+    return min(cores, _MAX_WORKERS)
+
+
+def _pipeline(
+    reader: _TextReader,
+    first: list[_Block],
+    line: int,
+    blocks: Iterator[bytes],
+    on_block: Callable[[], None],
+) -> None:
+    """Read every block into ``reader.rows``, in file order.
+
+    The work that must be sequential (decoding words, choosing rows: duplicates, limit, vocab)
+    runs here; tokenising the next blocks and parsing the chosen numbers run on worker threads,
+    a few blocks ahead. Results are consumed in file order, so errors surface in file order.
+    """
+    assert reader.rows is not None
+    workers = _workers()
+    block: _Block | None = first.pop() if first else None
+    if workers < 2:  # no threads: the same steps, one after the other
+        while block is not None:
+            chosen = reader.select(block, line)
+            if chosen is not None:
+                reader.rows.append(reader.parse(chosen))
+            line += block.counts.size
+            on_block()
+            text = None if reader.selector.done else next(blocks, None)
+            block = None if text is None else _Block(text)
+        return
+    ahead = workers  # blocks in flight (read ahead, and parsing): bounds the extra memory
+    with ThreadPoolExecutor(workers, thread_name_prefix="firstlayer-vectors") as pool:
+        tokenised: deque[Future[_Block]] = deque()
+        parsed: deque[Future[np.ndarray] | None] = deque()
+        if block is not None:
+            done: Future[_Block] = Future()
+            done.set_result(block)
+            tokenised.append(done)
+            del block
+        exhausted = False
+        try:
+            while tokenised or not exhausted:
+                while not exhausted and len(tokenised) < ahead:
+                    text = next(blocks, None)
+                    if text is None:
+                        exhausted = True
+                    else:
+                        tokenised.append(pool.submit(_Block, text))
+                if not tokenised:
+                    break
+                block = tokenised.popleft().result()
+                chosen = reader.select(block, line)
+                line += block.counts.size
+                on_block()
+                parsed.append(None if chosen is None else pool.submit(reader.parse, chosen))
+                del block, chosen  # the parse job keeps only what it needs
+                while len(parsed) > ahead:
+                    _append(reader.rows, parsed.popleft())
+                if reader.selector.done:
+                    break
+            while parsed:
+                _append(reader.rows, parsed.popleft())
+        finally:
+            for future in (*tokenised, *(f for f in parsed if f is not None)):
+                future.cancel()
+
+
+def _append(rows: GrowingRows, future: Future[np.ndarray] | None) -> None:
+    if future is not None:
+        rows.append(future.result())
 
 
 # ---- writing ------------------------------------------------------------------------------------

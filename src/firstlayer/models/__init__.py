@@ -1,0 +1,17 @@
+"""Models that are nothing but a first layer, trained with the model.
+
+- :class:`Word2Vec`: gensim's word2vec (skip-gram and CBOW, negative sampling or hierarchical
+  softmax). Its input vectors are an ``nn.Embedding``; its output vectors are a second
+  ``nn.Embedding`` used as the output ``Linear`` over the vocabulary.
+
+>>> from firstlayer.models import Word2Vec
+>>> model = Word2Vec([["a", "b", "c"]] * 50, vector_size=8, min_count=1, progress=False)
+>>> model.wv.vectors.shape
+(3, 8)
+"""
+
+from .word2vec import Word2Vec
+
+__all__ = [
+    "Word2Vec",
+]
