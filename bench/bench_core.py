@@ -19,14 +19,17 @@ Two things make timings on a small shared machine lie, and the script guards aga
   machines we measured), and torch's OpenMP threads for a few ms. Timed right after the other
   library, a library would share its cores with those spinning threads (torch's Linear ran
   5-10x slower that way). So the script sleeps ``--pause`` seconds before each timed call.
-* Other processes on the machine. The script reports how busy the machine was with work other
-  than its own during the run; rerun when that is high.
+* Other processes on the machine. The script reports how many cores other processes kept busy
+  during each workload; rerun when that is high. ``--runs`` repeats everything and reports
+  the median over the runs.
 
 Usage::
 
     python bench/bench_core.py                 # full run, prints a table at the end
     python bench/bench_core.py --quick         # fewer, smaller repetitions (a smoke test)
+    python bench/bench_core.py --runs 5 --wait-quiet 300   # the figures in BENCHMARKS.md
     python bench/bench_core.py --repeats 50 --only embed-fwd linear
+    python bench/bench_core.py --fl-threads 1  # firstlayer on one thread
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ import scipy
 import torch
 
 import firstlayer as fl
+from firstlayer import _backend
 
 V, D, N = 100_000, 128, 400_000
 ZIPF_A = 1.1
@@ -63,9 +67,12 @@ TARGETS = {
 
 @dataclass
 class Result:
+    """One workload in one run: median seconds of each library, and the other processes' load."""
+
     name: str
     fl_s: float
     torch_s: float
+    others: float | None  # cores kept busy by other processes while it ran (None: unknown)
 
     @property
     def ratio(self) -> float:
@@ -178,7 +185,7 @@ def linear_train(rng: np.random.Generator, input_grad: bool) -> tuple[Callable, 
     return fl_step, torch_step
 
 
-# --- reporting ------------------------------------------------------------------------------
+# --- measuring the machine ------------------------------------------------------------------
 
 
 def _machine_cpu_seconds() -> float | None:
@@ -197,11 +204,45 @@ def _own_cpu_seconds() -> float:
     return r.ru_utime + r.ru_stime
 
 
+class OthersLoad:
+    """How many cores other processes kept busy between ``__init__`` and ``cores()``."""
+
+    def __init__(self) -> None:
+        self.machine, self.own, self.wall = (
+            _machine_cpu_seconds(), _own_cpu_seconds(), time.perf_counter()
+        )
+
+    def cores(self) -> float | None:
+        machine = _machine_cpu_seconds()
+        if machine is None or self.machine is None:
+            return None
+        others = (machine - self.machine) - (_own_cpu_seconds() - self.own)
+        return max(0.0, others) / (time.perf_counter() - self.wall)
+
+
+def wait_until_quiet(limit_s: float, threshold: float = 0.1) -> float | None:
+    """Wait (at most ``limit_s``) until other processes have used under ``threshold`` cores for
+    two seconds in a row; returns the seconds waited, or None if the machine stayed busy."""
+    waited = 0.0
+    quiet = 0
+    while waited < limit_s:
+        load = OthersLoad()
+        time.sleep(1.0)
+        waited += 1.0
+        cores = load.cores()
+        if cores is None:
+            return waited  # cannot tell: don't wait
+        quiet = quiet + 1 if cores < threshold else 0
+        if quiet >= 2:
+            return waited
+    return None
+
+
 def environment() -> str:
     lines = [
         f"python {platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}, "
         f"torch {torch.__version__} ({torch.get_num_threads()} threads), firstlayer "
-        f"{fl.__version__}",
+        f"{fl.__version__} ({_backend.get_num_threads()} threads)",
         f"cores: {os.cpu_count()}; OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE')!r} "
         f"OPENBLAS_L2_SIZE={os.environ.get('OPENBLAS_L2_SIZE')!r}",
     ]
@@ -219,26 +260,58 @@ def environment() -> str:
     return "\n".join(lines)
 
 
+def summary_table(runs: list[list[Result]]) -> str:
+    """Markdown: per workload the median over runs of each median time, and of the ratio."""
+    lines = [
+        "| workload | firstlayer (ms) | torch (ms) | ratio firstlayer/torch | ratio range "
+        "| target | others' load (cores) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name in [r.name for r in runs[0]]:
+        rs = [r for run in runs for r in run if r.name == name]
+        ratios = [r.ratio for r in rs]
+        ratio = statistics.median(ratios)
+        loads = [r.others for r in rs if r.others is not None]
+        load = f"{max(loads):.2f}" if loads else "?"
+        lines.append(
+            f"| {name} | {statistics.median(r.fl_s for r in rs) * 1e3:.1f} "
+            f"| {statistics.median(r.torch_s for r in rs) * 1e3:.1f} | {ratio:.2f} "
+            f"| {min(ratios):.2f}-{max(ratios):.2f} "
+            f"| <= {TARGETS[name]} {'ok' if ratio <= TARGETS[name] else 'MISSED'} | {load} |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=21, help="timed rounds per workload")
     parser.add_argument("--warmup", type=int, default=3, help="untimed rounds first")
+    parser.add_argument("--runs", type=int, default=1, help="repeat everything; report medians")
     parser.add_argument("--quick", action="store_true", help="5 rounds, 1 warm-up")
     parser.add_argument("--only", nargs="*", choices=list(TARGETS), help="run only these")
     parser.add_argument(
         "--pause", type=float, default=0.1, help="seconds to sleep before each timed call"
+    )
+    parser.add_argument(
+        "--fl-threads", type=int, default=None, help="firstlayer's threads (default: the cores)"
+    )
+    parser.add_argument(
+        "--wait-quiet", type=float, default=0.0, metavar="S",
+        help="before each workload, wait up to S seconds for other processes to go quiet",
     )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     repeats, warmup = (5, 1) if args.quick else (args.repeats, args.warmup)
 
     torch.set_num_threads(2)
+    if args.fl_threads is not None:
+        _backend.set_num_threads(args.fl_threads)
     print(environment())
     rng = np.random.default_rng(args.seed)
     ids = zipf_ids(rng, N, V, ZIPF_A)
     print(
         f"V={V} D={D} N={N} ids ~ Zipf(a={ZIPF_A}): {np.unique(ids).size} distinct rows touched; "
-        f"{repeats} rounds after {warmup} warm-up\n"
+        f"{repeats} rounds after {warmup} warm-up, {args.pause} s pause before each call"
     )
     workloads: dict[str, Callable[[], tuple[Callable, Callable]]] = {
         "embed-fwd": lambda: embed_fwd(rng, ids),
@@ -247,30 +320,29 @@ def main() -> None:
         "linear": lambda: linear_train(rng, input_grad=False),
         "linear-xgrad": lambda: linear_train(rng, input_grad=True),
     }
-    results = []
-    machine0, own0, wall0 = _machine_cpu_seconds(), _own_cpu_seconds(), time.perf_counter()
-    for name, build in workloads.items():
-        if args.only and name not in args.only:
-            continue
-        fl_fn, torch_fn = build()
-        fl_s, torch_s = time_pair(fl_fn, torch_fn, repeats, warmup, args.pause)
-        r = Result(name, fl_s, torch_s)
-        results.append(r)
-        print(f"{name:20s} firstlayer {fl_s * 1e3:8.2f} ms   torch {torch_s * 1e3:8.2f} ms   "
-              f"ratio {r.ratio:.2f}")
+    runs: list[list[Result]] = []
+    for run in range(args.runs):
+        print(f"\nrun {run + 1} of {args.runs}")
+        results = []
+        for name, build in workloads.items():
+            if args.only and name not in args.only:
+                continue
+            if args.wait_quiet > 0 and wait_until_quiet(args.wait_quiet) is None:
+                print(f"  (the machine stayed busy for {args.wait_quiet} s: timing {name} anyway)")
+            fl_fn, torch_fn = build()
+            load = OthersLoad()
+            fl_s, torch_s = time_pair(fl_fn, torch_fn, repeats, warmup, args.pause)
+            r = Result(name, fl_s, torch_s, load.cores())
+            del fl_fn, torch_fn  # free this workload's arrays before the next one
+            results.append(r)
+            others = "?" if r.others is None else f"{r.others:.2f}"
+            print(f"  {name:20s} firstlayer {fl_s * 1e3:8.2f} ms   torch {torch_s * 1e3:8.2f} ms"
+                  f"   ratio {r.ratio:.2f}   (other processes: {others} cores)")
+        runs.append(results)
 
-    machine1, own1, wall1 = _machine_cpu_seconds(), _own_cpu_seconds(), time.perf_counter()
-    if machine0 is not None and machine1 is not None:
-        others = max(0.0, (machine1 - machine0) - (own1 - own0)) / (wall1 - wall0)
-        print(f"\nother processes kept {others:.2f} of the {os.cpu_count()} cores busy during the "
-              f"run{' (timings are noisy: rerun on a quiet machine)' if others > 0.1 else ''}")
-    print("\n| workload | firstlayer (ms) | torch (ms) | ratio | target |")
-    print("|---|---:|---:|---:|---:|")
-    for r in results:
-        target = TARGETS[r.name]
-        mark = "ok" if r.ratio <= target else "MISSED"
-        print(f"| {r.name} | {r.fl_s * 1e3:.2f} | {r.torch_s * 1e3:.2f} | {r.ratio:.2f} | "
-              f"<= {target} {mark} |")
+    print(f"\nmedians over {args.runs} run(s); 'others' load' is the most cores other processes "
+          "kept busy during a workload (above ~0.1, rerun on a quiet machine)\n")
+    print(summary_table(runs))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """The ``firstlayer`` command line and ``firstlayer demo``, run as a user runs them: in a
-subprocess, through ``python -m``. The demo runs three times in all (``--quick``, ~1 s each)."""
+subprocess, through ``python -m``. The demo runs three times in all (``--quick``, ~3 s each)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ import shutil
 import subprocess
 import sys
 import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 import firstlayer as torch
@@ -31,6 +34,15 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
         [sys.executable, "-m", "firstlayer", *args], capture_output=True, timeout=120,
         env=env, encoding="utf-8",
     )
+
+
+@pytest.fixture(scope="module", autouse=True)
+def private_tmpdir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The demo writes its picture into the temporary folder: make that one of pytest's."""
+    folder = tmp_path_factory.mktemp("tmpdir")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TMPDIR", str(folder))  # seen by tempfile.gettempdir() in the subprocesses
+        yield folder
 
 
 @pytest.fixture(scope="module")
@@ -188,3 +200,99 @@ def test_measure_sees_numpy_memory_and_reports_each_phase() -> None:
     assert 0 < cost.forward_s <= cost.total_s
     assert not out.requires_grad and out.abs().max().item() == 0.0
     assert w.grad is not None and float(w.grad.sum()) == 2.0 * 1000 * 250
+
+
+# ---- section 6: word2vec on the generated Chinese corpus -----------------------------------------
+SECTION_6 = "6. Vectors learned from text: word2vec on characters"
+
+
+def test_demo_section_6_recovers_the_groups(demo: subprocess.CompletedProcess) -> None:
+    from firstlayer.demo_corpus import GROUPS
+
+    out = demo.stdout
+    assert out.find(HEADINGS[-1]) < out.find(SECTION_6 + "\n" + "=" * len(SECTION_6))
+    assert ">>> sentences = generate_corpus(3000, seed=0)" in out
+    assert ">>> model = Word2Vec(sentences, vector_size=16, window=3, min_count=1, sg=1," in out
+    # The printed neighbours: mostly from the character's own group (the corpus's structure).
+    group_of = {c: g for g, chars in GROUPS.items() for c in chars}
+    rows = re.findall(r"^(\S) ((?:\S [\d.]+  ){4}\S [\d.]+)$", out, re.M)
+    assert [char for char, _ in rows] == list("三八红蓝猫马妈爷")
+    for char, near in rows:
+        neighbours = near.split()[::2]
+        same = sum(group_of.get(n) == group_of[char] for n in neighbours)
+        assert same >= 3, (char, neighbours)
+    # The score, well above chance; chance is 244/1056 = 23% for these groups.
+    m = re.search(r"own group among the 5 nearest: (\d+)% \(chance: (\d+)%\)", out)
+    assert m is not None
+    purity, chance = int(m.group(1)), int(m.group(2))
+    assert chance == 23 and purity >= 80
+    summary = out.rstrip("\n").splitlines()[-2]
+    assert summary == (f"Summary: word2vec, {purity}% of a character's 5 nearest in its group "
+                       f"(chance {chance}%)")
+
+
+def test_demo_writes_its_picture_to_the_temporary_folder(
+    demo: subprocess.CompletedProcess, private_tmpdir: Path
+) -> None:
+    from firstlayer.plot import has_matplotlib
+
+    out = demo.stdout
+    if not has_matplotlib():
+        assert 'No picture: drawing needs matplotlib, which is not installed.' in out
+        assert 'pip install "firstlayer[plot]"' in out
+        return
+    picture = private_tmpdir / "firstlayer-demo.png"
+    assert f"Picture: {picture}\n" in out
+    assert picture.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") and picture.stat().st_size > 20_000
+
+
+def test_demo_plot_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from firstlayer.cli import build_parser, main
+
+    parser = build_parser()
+    assert parser.parse_args(["demo"]).plot is True  # the default place
+    assert parser.parse_args(["demo", "--plot", "p.png"]).plot == "p.png"
+    assert parser.parse_args(["demo", "--no-plot"]).plot is False
+    with pytest.raises(SystemExit) as exit_info:
+        main(["demo", "--plot", "p.png", "--no-plot"])
+    assert exit_info.value.code == 2
+    assert "not allowed with argument --plot" in capsys.readouterr().err
+    # A bad --plot PATH stops the demo before it starts: one line, exit status 2.
+    assert main(["demo", "--plot", str(tmp_path / "demo.jpg")]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("firstlayer demo: error: can't tell the picture's format")
+    assert main(["demo", "--plot", str(tmp_path / "no" / "demo.png")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_demo_section_6_in_process_with_and_without_a_picture(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from firstlayer import demo, plot
+
+    ns: dict = {}
+    purity, chance = demo._section_word2vec(ns, seed=3)
+    assert purity >= 0.8 and chance == pytest.approx(244 / 1056)
+    # The picture's claim: on the two PCA axes the groups are apart, so each character is
+    # nearer its own group's centre than any other's.
+    vectors = ns["model"].wv[ns["chars"]]
+    coords, _ = plot.pca_2d(vectors / np.linalg.norm(vectors, axis=1, keepdims=True))
+    labels = np.array(ns["labels"])
+    centres = np.stack([coords[labels == g].mean(axis=0) for g in range(4)])
+    nearest = np.argmin(((coords[:, None] - centres[None]) ** 2).sum(axis=-1), axis=1)
+    assert (nearest == labels).mean() >= 0.95
+    demo._section_picture(ns, None)  # --no-plot
+    assert capsys.readouterr().out.endswith("(no picture: --no-plot)\n\n")
+    if plot.has_matplotlib():
+        path = tmp_path / "chosen.png"
+        demo._section_picture(ns, str(path))  # --plot PATH
+        assert f"Picture: {path}\n" in capsys.readouterr().out and path.stat().st_size > 20_000
+        demo._section_picture(ns, str(tmp_path / "no" / "such" / "folder.png"))
+        assert "No picture: can't write" in capsys.readouterr().out  # said, not raised
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.backends.backend_agg", None)
+    demo._section_picture(ns, str(tmp_path / "never.png"))
+    out = capsys.readouterr().out
+    assert "No picture: drawing needs matplotlib" in out and "firstlayer[plot]" in out
+    assert not (tmp_path / "never.png").exists()

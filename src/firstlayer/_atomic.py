@@ -14,6 +14,16 @@ from pathlib import Path
 from typing import IO, Any
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)  # the only way to read it is to set it: put it back at once
+    os.umask(mask)
+    return mask
+
+
+# Read once, at import: setting it twice at every write would race with other threads' files.
+_UMASK = _current_umask()
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike, mode: str = "wb", **open_kwargs: Any) -> Iterator[IO]:
     """Open a temporary file for writing; on success rename it to ``path``, on error delete it.
@@ -31,6 +41,13 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb", **open_kwargs: Any) 
         )
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     try:
+        # mkstemp makes the file private (0600); give it the mode that open() would have: the
+        # replaced file's, or 0666 less the umask (usually 0644) for a new one.
+        try:
+            permissions = target.stat().st_mode & 0o7777
+        except OSError:
+            permissions = 0o666 & ~_UMASK
+        os.chmod(tmp, permissions)
         with os.fdopen(fd, mode.replace("x", "w"), **open_kwargs) as f:
             yield f
             f.flush()

@@ -41,7 +41,8 @@ def _add_demo(subparsers: Any) -> None:
             "A guided, printed tour of the seed document: one-hot vectors, nn.Linear and "
             "nn.Embedding (and proof that they are the same layer), three ways to initialise "
             "them, a few training steps, and the time and memory of one-hot + Linear against "
-            "Embedding at V=50,000. Needs no files; takes about 10 s."
+            "Embedding at V=50,000; then word2vec learning character vectors from a generated "
+            "Chinese corpus, with a picture of them. Needs no files; takes about 15 s."
         ),
     )
     p.add_argument(
@@ -50,7 +51,16 @@ def _add_demo(subparsers: Any) -> None:
     )
     p.add_argument(
         "--quick", action="store_true",
-        help="measure the last section at a small size (V=5,000), in under a second",
+        help="measure section 5 at a small size (V=5,000): the whole tour in a few seconds",
+    )
+    where = p.add_mutually_exclusive_group()
+    where.add_argument(
+        "--plot", metavar="PATH", default=True,
+        help="write the picture of section 6 to PATH (.png, .svg or .pdf; default: "
+        "firstlayer-demo.png in the temporary folder, so that nothing lands here)",
+    )
+    where.add_argument(
+        "--no-plot", dest="plot", action="store_false", help="draw no picture",
     )
     p.set_defaults(run=_run_demo)
 
@@ -58,7 +68,14 @@ def _add_demo(subparsers: Any) -> None:
 def _run_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo  # imported here so that --help stays fast
 
-    run_demo(seed=args.seed, quick=args.quick)
+    if isinstance(args.plot, str):  # --plot PATH: a mistake in it stops the demo at once
+        from .plot import check_output_path
+
+        try:
+            check_output_path(args.plot)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    run_demo(seed=args.seed, quick=args.quick, plot=args.plot)
     return 0
 
 
@@ -73,6 +90,41 @@ def _add_vectors(subparsers: Any) -> None:
 
 
 COMMANDS.append(_add_vectors)
+
+
+def _add_plot(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "plot",
+        help="draw chosen words of a vectors file in 2-D (PCA), labelled",
+        description=(
+            "Draw WORDs at their coordinates on the first two principal components of their "
+            "vectors (PCA), each labelled, and write the picture. Chinese, Japanese and Korean "
+            "labels use an installed CJK font (e.g. apt-get install fonts-noto-cjk); without "
+            "one they are drawn as numbers and the key is printed. Needs matplotlib: "
+            'pip install "firstlayer[plot]".'
+        ),
+    )
+    p.add_argument("vectors", metavar="VECTORS", help="a word-vector file, any format that "
+                   "'firstlayer vectors' reads")
+    p.add_argument("words", metavar="WORD", nargs="+", help="the words to draw (at least 2)")
+    p.add_argument("-o", "--output", required=True, metavar="PLOT",
+                   help="the picture to write: .png (or .svg, .pdf)")
+    p.add_argument("--format", default="auto",
+                   help="the vectors file's format (default: auto, from the content)")
+    p.add_argument("--title", help="a title above the picture (default: the file's name)")
+    p.add_argument("--raw", action="store_true",
+                   help="PCA of the vectors as they are (default: each scaled to length 1 "
+                   "first, the directions that cosine similarity compares)")
+    p.set_defaults(run=_run_plot)
+
+
+def _run_plot(args: argparse.Namespace) -> int:
+    from .plot import run_plot_command  # matplotlib is imported only when drawing
+
+    return run_plot_command(args)
+
+
+COMMANDS.append(_add_plot)
 
 
 # ---- the entry point --------------------------------------------------------------------------

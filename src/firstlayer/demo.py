@@ -337,15 +337,126 @@ def _section_cost(quick: bool) -> tuple[Cost, Cost]:
     return one_hot_cost, lookup_cost
 
 
+# ---- section 6: vectors learned from text ---------------------------------------------------
+# Section 6's corpus and training: ~22,000 characters, 10 epochs; about 0.1 s of training,
+# so --quick keeps it (its picture needs this much text to show four clear groups).
+SENTENCES = 3_000
+EPOCHS = 10
+# Two characters of each group whose neighbours are printed.
+SHOWN = "三八红蓝猫马妈爷"
+# The picture's name in the temporary folder when no --plot PATH is given: one fixed name, so
+# that runs overwrite it rather than pile up files, and nothing lands in the current folder.
+DEFAULT_PLOT_NAME = "firstlayer-demo.png"
+
+
+def default_plot_path() -> str:
+    """Where ``firstlayer demo`` writes its picture unless told: the temporary folder."""
+    return os.path.join(tempfile.gettempdir(), DEFAULT_PLOT_NAME)
+
+
+def _section_word2vec(ns: dict[str, Any], seed: int) -> tuple[float, float]:
+    """Train word2vec on the generated corpus, print neighbours and the group score.
+
+    Returns ``(purity, chance)``.
+    """
+    _heading("6. Vectors learned from text: word2vec on characters")
+    _say("""In section 4 the vectors learned from labels given by hand. word2vec learns
+         them from plain text: an Embedding holds one vector per character, and training
+         moves each vector to predict the characters around it (skip-gram), through a
+         second table of output vectors that acts as the Linear layer over the vocabulary.
+         Characters used in the same contexts must predict the same neighbours, so their
+         vectors end up alike. A test whose answer is known: sentences generated from
+         templates whose slots take characters of four groups.""")
+    _session(f"""
+        from firstlayer.demo_corpus import GROUPS, generate_corpus
+        for name, group in GROUPS.items():
+            print(f"{{name:8}} {{group}}")
+        sentences = generate_corpus({SENTENCES}, seed={seed})
+        sentences[0]  # a sentence is a list of characters: the tokens
+        print(" ".join("".join(s) for s in sentences[1:4]))
+        n_chars = sum(len(s) for s in sentences)
+        print(f"{{len(sentences):,}} sentences, {{n_chars:,}} characters")
+    """, ns)
+    _say("""Training: gensim's names and defaults, except a small vector_size and window for
+         a small corpus; workers=1 and a seed make it reproducible.""")
+    _session(f"""
+        from firstlayer.models import Word2Vec
+        model = Word2Vec(sentences, vector_size=16, window=3, min_count=1, sg=1,
+                         negative=5, epochs={EPOCHS}, seed={seed}, workers=1,
+                         progress=False)
+        for char in "{SHOWN}":  # two of each group: its 5 nearest (cosine)
+            near = model.wv.most_similar(char, topn=5)
+            print(char, "  ".join(f"{{c}} {{score:.2f}}" for c, score in near))
+    """, ns)
+    _say("""How well do the vectors recover the groups? For each of the 33 group
+         characters, take its 5 nearest among the other 32 and count the share from its own
+         group. Vectors that knew nothing of the groups would score the chance level: about
+         (size of its group - 1) / 32 for each character.""")
+    _session("""
+        from firstlayer.demo_corpus import chance_purity, neighbour_purity
+        chars = list("".join(GROUPS.values()))
+        labels = [g for g, group in enumerate(GROUPS.values()) for _ in group]
+        purity = neighbour_purity(model.wv[chars], labels, k=5)
+        chance = chance_purity(labels)
+        print(f"own group among the 5 nearest: {purity:.0%} (chance: {chance:.0%})")
+    """, ns)
+    return float(ns["purity"]), float(ns["chance"])
+
+
+def _section_picture(ns: dict[str, Any], path: str | None) -> None:
+    """Draw the 33 characters on their first two principal components, one colour per group."""
+    from .plot import INSTALL_HINT, has_matplotlib, plot_words
+
+    if path is None:
+        print("(no picture: --no-plot)")
+        print()
+        return
+    if not has_matplotlib():
+        _say(f"""No picture: drawing needs matplotlib, which is not installed. To get the
+             picture of these vectors: {INSTALL_HINT}""")
+        return
+    # The legend names each group with its characters: inside a tight cluster the labels of
+    # the points overlap.
+    groups = [f"{name} {group}" for name, group in ns["GROUPS"].items() for _ in group]
+    with warnings.catch_warnings(record=True):  # a missing CJK font: said below instead
+        warnings.simplefilter("always")
+        try:
+            result = plot_words(
+                ns["chars"], ns["model"].wv[ns["chars"]], path, groups=groups,
+                title="character vectors learned by word2vec (PCA)",
+            )
+        except OSError as exc:
+            _say(f"No picture: {exc}. Choose another file with --plot PATH.")
+            return
+    print(f"Picture: {result.path}")  # on a line of its own, whatever its length
+    _say("""The 33 characters on the two directions along which their vectors (scaled to
+         length 1) vary most, one colour per group; vectors that recover the groups show
+         four separate clouds. `firstlayer plot VECTORS WORD... -o plot.png` draws any
+         words of a vectors file.""")
+    if result.key:
+        print("No installed font has Chinese characters (apt-get install fonts-noto-cjk")
+        print("gives one), so the picture shows numbers for them:")
+        number = {word: n for n, word in result.key.items()}
+        for name, group in ns["GROUPS"].items():
+            print(f"  {name:8} " + " ".join(f"{number[c]}={c}" for c in group if c in number))
+        print()
+
+
 # ---- the tour --------------------------------------------------------------------------------
-def run_demo(seed: int = 0, quick: bool = False) -> None:
+def run_demo(
+    seed: int = 0, quick: bool = False, plot: bool | str | os.PathLike = True
+) -> None:
     """Print the guided tour of the seed document to stdout.
 
     Args:
-        seed: seeds ``firstlayer.manual_seed``; the same seed prints the same text (except the
-            measured times and the ratios made from them).
+        seed: seeds ``firstlayer.manual_seed`` and section 6's corpus and training; the same
+            seed prints the same text (except the measured times and the ratios made from
+            them).
         quick: measure section 5 at a small size (V=5,000) instead of V=50,000, in well under
             a second, for tests.
+        plot: where section 6 writes its picture: a path, ``True`` for
+            :func:`default_plot_path` (the temporary folder), ``False`` for no picture.
+            Without matplotlib the demo says how to get it and draws nothing.
 
     >>> run_demo(seed=0, quick=True)  # doctest: +SKIP
     firstlayer demo: a model's first layer, after the seed document ...
@@ -359,6 +470,11 @@ def run_demo(seed: int = 0, quick: bool = False) -> None:
     _section_init(ns)
     _section_training(ns)
     t_fwd, m_fwd, t_total, m_total = _ratios(*_section_cost(quick))
+    purity, chance = _section_word2vec(ns, seed)
+    path = default_plot_path() if plot is True else None if plot is False else os.fspath(plot)
+    _section_picture(ns, path)
+    print(f"Summary: word2vec, {purity:.0%} of a character's 5 nearest in its group "
+          f"(chance {chance:.0%})")
     print(
         f"Summary: Embedding = one-hot + Linear, "
         f"{min(t_fwd, t_total):.0f}-{max(t_fwd, t_total):.0f}x faster, "

@@ -3,7 +3,7 @@
 ``firstlayer demo`` trains character vectors on this corpus and checks what they learned. The
 sentences come from templates with slots; each slot is filled from one *group* of characters
 (numbers, colours, animals, family), so the characters of a group appear in the same contexts:
-"第三只猫是白色的" and "第五只狗是黑色的" differ only in the number, the animal and the
+"我家的猫是白色的" and "他家的狗是黑色的" differ only in the pronoun, the animal and the
 colour. That is the
 distributional hypothesis in miniature: characters used alike get alike vectors, and the
 groups should come out as clusters. Nothing in the corpus says which group a character is in;
@@ -11,9 +11,9 @@ only the contexts do.
 
 >>> sentences = generate_corpus(3, seed=0)
 >>> ["".join(s) for s in sentences]  # doctest: +SKIP
-['她家的鸭很可爱', '奶奶和哥哥去看羊', '我有九只马']
+['妹妹说羊跑得很快', '哥哥坐一路车', '我住在二楼']
 >>> sentences[0][:3]  # one token per character  # doctest: +SKIP
-['她', '家', '的']
+['妹', '妹', '说']
 """
 
 from __future__ import annotations
@@ -47,22 +47,29 @@ SLOTS: dict[str, str] = {
 # Each template is filled slot by slot; a letter used twice in one template gets two different
 # characters ("爸爸和妈妈", never "妈妈和妈妈"). Apart from the slots, the templates use only
 # characters outside the groups, so a group character's contexts come from the slots alone.
-# Numbers come with ordinals, floors, dates and bus lines, where every number reads right
-# (a count would need 两 for two: 两只猫, not 二只猫).
+# Numbers come with floors, dates, bus lines and sums, where every number reads right (a count
+# would need 两 for two, 两只猫, and each animal its own measure word: 一头牛, 一匹马).
+# Most templates hold one group, so each group has contexts of its own: the groups then differ
+# in several directions, and a 2-D picture (PCA) shows all four apart.
 TEMPLATES: tuple[str, ...] = (
-    "第{N}只{A}是{C}色的",
+    # one group each
     "{P}住在{N}楼",
     "今天是{N}月{N}号",
-    "{F}坐{N}路车",
-    "{P}的{F}是{N}月生的",
-    "{F}喜欢{C}色",
-    "{P}喜欢{C}色的{A}",
-    "这只{A}是{C}色的",
-    "{F}的车是{C}色的",
-    "{P}的{F}穿{C}色的衣服",
+    "{P}坐{N}路车",
+    "{P}喜欢{C}色",
+    "这朵花是{C}色的",
+    "{P}把墙刷成{C}色",
     "{P}家的{A}很可爱",
-    "{F}说{A}在吃东西",
-    "{F}和{F}去看{A}",
+    "{A}在吃东西",
+    "{P}养的{A}生病了",
+    "{P}的{F}回家了",
+    "{F}和{F}去公园",
+    "{P}想{F}了",
+    # two groups: contexts shared across groups, as in real text
+    "{F}住在{N}楼",
+    "{P}家的{A}是{C}色的",
+    "{F}穿{C}色的衣服",
+    "{F}说{A}跑得很快",
 )
 # Plus one template with arithmetic that is right: "三加四等于七" (sums up to ten).
 SUM_TEMPLATE = "{N}加{N}等于{N}"
@@ -147,7 +154,8 @@ def neighbour_purity(vectors: np.ndarray, labels: Sequence[int], k: int = 5) -> 
 
     Shape: ``vectors`` (n, D), ``labels`` (n,).
 
-    >>> neighbour_purity(np.array([[1.0, 0.1], [1.0, 0.2], [0.1, 1.0], [0.2, 1.0]]), [0, 0, 1, 1], k=1)
+    >>> x = np.array([[1.0, 0.1], [1.0, 0.2], [0.1, 1.0], [0.2, 1.0]])
+    >>> neighbour_purity(x, [0, 0, 1, 1], k=1)
     1.0
     """
     x = np.asarray(vectors, dtype=np.float64)

@@ -27,10 +27,14 @@ PlotResult(path='words.png', font='Noto Sans CJK JP', key={}, ...)
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import functools
+import logging
 import os
+import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -161,7 +165,7 @@ def _installed_fonts() -> tuple[Any, list[Any]]:
     return manager, entries
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _charmap(path: str) -> frozenset[int]:
     from matplotlib import ft2font
 
@@ -243,6 +247,21 @@ def _output_format(path: str | os.PathLike) -> str:
     return suffix
 
 
+def check_output_path(path: str | os.PathLike) -> None:
+    """Raise ``ValueError`` unless a picture can go to ``path``: a known suffix, an existing
+    folder. Commands call it first, so that a mistake stops them before any slow work.
+
+    >>> check_output_path("words.jpg")
+    Traceback (most recent call last):
+    ...
+    ValueError: can't tell the picture's format from 'words.jpg': end the name with .png, .svg, .pdf
+    """
+    _output_format(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise ValueError(f"can't write {str(path)!r}: folder {folder!r} does not exist")
+
+
 def plot_words(
     words: Sequence[str],
     vectors: np.ndarray,
@@ -311,8 +330,8 @@ def plot_words(
             UserWarning, stacklevel=2,
         )
 
-    def safe(text: str) -> str:  # a title or group name: undrawable characters become "?"
-        return "".join(c if ord(c) in drawable or c.isspace() else "?" for c in text)
+    def safe(text: str) -> str:  # a title or group name: undrawable characters are left out
+        return " ".join("".join(c for c in text if ord(c) in drawable or c.isspace()).split())
 
     fig = figure_cls(figsize=(7, 6), dpi=dpi)
     canvas_cls(fig)
@@ -336,7 +355,84 @@ def plot_words(
     # Equal scales: distances in the picture are distances between the projected vectors.
     ax.set_aspect("equal", adjustable="datalim")
     ax.grid(True, linewidth=0.3, alpha=0.5)
-    fig.tight_layout()
-    with atomic_write(path, "wb") as f:
-        fig.savefig(f, format=fmt, dpi=dpi)
+    with _quiet_font_lookup():
+        fig.tight_layout()
+        with atomic_write(path, "wb") as f:
+            fig.savefig(f, format=fmt, dpi=dpi)
     return PlotResult(str(path), coords, explained, extra, key)
+
+
+@contextlib.contextmanager
+def _quiet_font_lookup() -> Iterator[None]:
+    """Silence matplotlib's font lookup log while drawing.
+
+    It logs "Failed to find font weight normal for WenQuanYi Zen Hei, now using 500" for a
+    CJK font that comes in one weight only; the text is drawn all the same.
+    """
+    logger = logging.getLogger("matplotlib.font_manager")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+# ---- the command line: firstlayer plot VECTORS WORD... -o plot.png ------------------------------
+def run_plot_command(args: argparse.Namespace) -> int:
+    """``firstlayer plot``: load the words' vectors, draw them, say what was written.
+
+    Every mistake a user can fix (no matplotlib, a bad suffix or folder, a file that is not
+    vectors, words the file lacks) is a ``UsageError``, checked before the slow steps where it
+    can be: one line on stderr, exit status 2, nothing written.
+    """
+    from .cli import PROG, UsageError
+    from .vectors import load
+    from .vectors.formats.detect import FORMATS as VECTOR_FORMATS
+
+    words = list(dict.fromkeys(args.words))  # once each, in the order given
+    if len(words) < 2:
+        raise UsageError(f"give at least 2 different words to plot, got {len(words)}")
+    try:
+        check_output_path(args.output)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if args.format not in ("auto", *VECTOR_FORMATS):
+        raise UsageError(f"unknown vector format {args.format!r}; valid formats: auto, "
+                         + ", ".join(VECTOR_FORMATS))
+    try:
+        _matplotlib()  # before loading: no wait for a file only to learn this
+    except MissingMatplotlibError as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        # Only the chosen words are kept: a 3-million-word file streams through in one pass.
+        kv = load(args.vectors, format=args.format, vocab=words)
+    except FileNotFoundError as exc:
+        raise UsageError(f"no such file: {exc.filename or args.vectors!r}") from None
+    except (OSError, ValueError, EOFError) as exc:
+        raise UsageError(" ".join(str(exc).split()) or type(exc).__name__) from None
+    unknown = [w for w in words if w not in kv]
+    if unknown:
+        raise UsageError(
+            f"{len(unknown)} word(s) not in {args.vectors}: {', '.join(map(repr, unknown))}"
+        )
+    title = args.title if args.title is not None else os.path.basename(args.vectors)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = plot_words(words, kv[words], args.output, title=title,
+                                normalize=not args.raw)
+        except OSError as exc:
+            raise UsageError(f"can't write {args.output!r}: {exc}") from None
+    for warning in caught:
+        print(f"{PROG} plot: warning: {warning.message}", file=sys.stderr)
+    scaled = "as they are" if args.raw else "scaled to length 1"
+    print(
+        f"wrote {result.path}: {len(words)} words, vectors {scaled}; the axes hold "
+        f"{result.explained[0]:.0%} and {result.explained[1]:.0%} of the variance"
+    )
+    if result.key:
+        print("labels drawn as numbers (no installed font has their characters):")
+    for number, word in result.key.items():
+        print(f"  {number:>3}  {word}")
+    return 0

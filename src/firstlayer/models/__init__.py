@@ -10,8 +10,12 @@
 (3, 8)
 """
 
+from .fasttext import FastText, load_model, train_supervised
 from .word2vec import Word2Vec
 
 __all__ = [
+    "FastText",
     "Word2Vec",
+    "load_model",
+    "train_supervised",
 ]

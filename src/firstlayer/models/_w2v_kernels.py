@@ -77,7 +77,8 @@ def subsample_and_windows(
     """Downsample a batch, then draw each kept word's window reduction.
 
     Args:
-        words: ``(n,)`` int32 ids of the batch's in-vocabulary words, sentences back to back.
+        words: ``(n,)`` int32 word ids of the batch, sentences back to back; -1 marks a word
+            outside the vocabulary (dropped, as if absent: windows reach across it).
         starts: ``(s + 1,)`` int64 offsets of the sentences in ``words``.
         sample_ints: ``(V,)`` uint32 keep thresholds; ``use_sample=False`` keeps every word.
 
@@ -91,6 +92,8 @@ def subsample_and_windows(
     for s in range(starts.shape[0] - 1):
         for p in range(starts[s], starts[s + 1]):
             w = words[p]
+            if w < 0:  # not in the vocabulary: dropped before any draw, as in gensim
+                continue
             if use_sample:
                 draw = state >> _SHIFT
                 state = _advance(state)
@@ -131,10 +134,11 @@ def _score_and_step(
         f = np.float32(0.0)
         for d in range(dim):
             f += h[d] * row[d]
-        z = float(f)
-        sig = 1.0 / (1.0 + math.exp(-z))
-        grads[k] = np.float32(alpha * (labels[k] - sig))
+        # float32 throughout: expf is several times cheaper than exp, and this runs per target
+        sig = np.float32(1.0) / (np.float32(1.0) + math.exp(-f))
+        grads[k] = np.float32(alpha) * (labels[k] - sig)
         if compute_loss:
+            z = float(f)
             loss += _log_sigmoid_neg(z if labels[k] > 0.5 else -z)
     for k in range(nt):
         row = out[targets[k]]

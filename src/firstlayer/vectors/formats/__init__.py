@@ -160,8 +160,7 @@ def load_vectors(
         raise VectorFileError(f"{name} is a text vector file ({found}), not word2vec-binary")
     elif format in ("word2vec", "glove") and found == "word2vec-binary":
         raise VectorFileError(
-            f"{name} is a word2vec binary file; load it with format='word2vec-binary' "
-            "(or 'auto')"
+            f"{name} is a word2vec binary file; load it with format='word2vec-binary' (or 'auto')"
         )
     size = p.stat().st_size
     with open_read(p) as (stream, raw, _):
@@ -235,7 +234,9 @@ def save_vectors(
         raise TypeError(f"vectors must be floating point, got dtype {vectors.dtype}")
     keys = [k if isinstance(k, str) else str(k) for k in keys]
     if len(keys) != vectors.shape[0]:
-        raise ValueError(f"got {len(keys):,} keys but {vectors.shape[0]:,} vectors; they must match")
+        raise ValueError(
+            f"got {len(keys):,} keys but {vectors.shape[0]:,} vectors; they must match"
+        )
     if len(set(keys)) != len(keys):
         seen: set[str] = set()
         dup = next(k for k in keys if k in seen or seen.add(k))  # type: ignore[func-returns-value]

@@ -25,8 +25,6 @@ import numpy as np
 
 _U = np.uint64
 _FAST_MIN, _FAST_MAX = 1e-4, 1e4
-_WIDTH = 24  # bytes per number record
-_SEP_SHIFT = _U(16)  # the separator sits at byte 18 = lane 2, byte 2
 
 # "0000".."9999" as little-endian uint32: the first character in the lowest byte.
 _LUT4 = np.frombuffer(
@@ -49,62 +47,83 @@ def _shortest_digits(x: np.ndarray, a: np.ndarray) -> tuple[np.ndarray, np.ndarr
     with ``q / 10**k`` the shortest decimal that reads back as ``x``; ``ok`` False where even 9
     digits failed (never seen; such numbers take the slow path)."""
     # Decimal exponent of the leading digit: k = p - 1 - e fraction digits give p significant
-    # digits. (Off by one next to a power of ten only shifts the search range; the final
-    # trailing-zero strip below gives the same digits.)
+    # digits. (Off by one next to a power of ten is harmless: see the carry below.)
+    zero = a == 0
     with np.errstate(divide="ignore"):
         e = np.floor(np.log10(a))
-    e[a == 0] = 0
+    e[zero] = 0
     e = e.astype(np.int64)
-    # p in (lo, hi]: 9 digits always round-trip a float32; fewer digits than the integer part
-    # has would change the integer part (float32 spacing below 1e4 is under 0.001).
-    lo = np.maximum(e, 0)
-    hi = np.full(x.shape, 9, dtype=np.int64)
-    # Most float32 values need 8 or 9 digits: try 7 first, then bisect only the numbers whose
-    # range is still open (a shrinking subset).
-    mid = np.maximum(lo + 1, 7)
-    first = mid < hi
-    _, ok = _round_trips(x, a, mid - 1 - e)
-    ok &= first
-    hi = np.where(ok, mid, hi)
-    lo = np.where(ok | ~first, lo, mid)
-    active = np.flatnonzero(hi - lo > 1)
-    while active.size:
-        lo_a, hi_a, e_a = lo[active], hi[active], e[active]
-        mid = (lo_a + hi_a) >> 1
-        _, ok = _round_trips(x[active], a[active], mid - 1 - e_a)
-        hi[active] = np.where(ok, mid, hi_a)
-        lo[active] = np.where(ok, lo_a, mid)
-        active = active[hi[active] - lo[active] > 1]
-    k = hi - 1 - e
-    k[a == 0] = 0
-    q, ok = _round_trips(x, a, k)
-    # A carry can leave a trailing zero (0.00999... -> "0.010"): drop it.
-    while True:
-        strip = np.flatnonzero((k > 0) & (q % 10 == 0) & (q > 0))
-        if not strip.size:
-            break
-        q[strip] /= 10
-        k[strip] -= 1
+    # Most float32 values need 7 or 8 digits (about 27% and 67% of random ones), a few 6 or 9:
+    # test 6, 7 and 8 digits on every number (cheaper than gathering subsets), then search
+    # below 6 only for the rare numbers that 6 digits already fit. 9 digits always round-trip.
+    # p = 6 means k = 5 - e >= 2 fraction digits: |x| < 1e4 has e <= 3.
+    q6, ok6 = _round_trips(x, a, 5 - e)
+    q7, ok7 = _round_trips(x, a, 6 - e)
+    q8, ok8 = _round_trips(x, a, 7 - e)
+    p = np.where(ok7, np.where(ok6, 6, 7), np.where(ok8, 8, 9))
+    q = np.where(ok7, np.where(ok6, q6, q7), q8)
+    nine = ~(ok7 | ok8)
+    if nine.any():
+        q[nine] = _round_trips(x[nine], a[nine], 8 - e[nine])[0]
+    short = np.flatnonzero(ok6)
+    if short.size:  # fewer than 6 digits? bisect p in (lo, 6]: a number < 1e4 keeps its
+        # integer digits (float32 spacing there is under 0.001).
+        lo = np.maximum(e[short], 0)
+        hi = np.full(short.size, 6, dtype=np.int64)
+        open_ = np.flatnonzero(hi - lo > 1)
+        while open_.size:
+            idx = short[open_]
+            mid = (lo[open_] + hi[open_]) >> 1
+            q_mid, ok = _round_trips(x[idx], a[idx], mid - 1 - e[idx])
+            hi[open_] = np.where(ok, mid, hi[open_])
+            lo[open_] = np.where(ok, lo[open_], mid)
+            q[idx[ok]] = q_mid[ok]
+            open_ = open_[hi[open_] - lo[open_] > 1]
+        p[short] = hi
+    k = p - 1 - e
+    k[zero] = 0
+    q[zero] = 0
+    # An exponent one too small (0.00999... rounds up to 0.010) shows as a carry to p + 1
+    # digits; drop the trailing zero.
+    carry = np.flatnonzero(q >= _P10F[np.minimum(p, 22)])
+    while carry.size:
+        q[carry] /= 10
+        k[carry] -= 1
+        carry = carry[(q[carry] % 10 == 0) & (k[carry] > 0) & (q[carry] > 0)]
+    ok = (q / _P10F[k]).astype(np.float32) == x
     return q.astype(np.int64), k, ok
 
 
-# Per number of kept fraction digits (1..12): which record bytes to keep. Bytes 0..5 (sign,
-# integer digits, '.') always, fraction bytes 6 .. 6 + digits - 1, the separator (byte 18).
-_KEEP = np.zeros((13, 3), dtype=np.uint64)
-for _digits in range(1, 13):
-    _mask = np.zeros(_WIDTH, dtype=np.uint8)
-    _mask[: 6 + _digits] = 0xFF
-    _mask[18] = 0xFF
-    _KEEP[_digits] = _mask.view(np.uint64)
-# The '.' (byte 5) and a space separator (byte 18).
-_CONST = np.zeros(_WIDTH, dtype=np.uint8)
-_CONST[5], _CONST[18] = 0x2E, 0x20
-_CONST_LANES = _CONST.view(np.uint64).copy()
+# The two record layouts (bytes per number): "narrow" when every number of the block is below
+# 10 (one integer digit: nearly always), "wide" otherwise (up to four integer digits).
+#   narrow, 16 bytes: [sign][digit][.][12 fraction digits][separator]
+#   wide,   24 bytes: [sign][4 integer digits][.][12 fraction digits][separator][5 unused]
+_NARROW, _WIDE = 16, 24
+_SEP_BYTE = {_NARROW: 15, _WIDE: 18}
+_FRAC_BYTE = {_NARROW: 3, _WIDE: 6}
 
 
-def _records(x: np.ndarray, q: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(records, lengths)``: (n, 3) uint64 lanes = 24 bytes per number: sign, integer digits,
-    '.', fraction digits, space; NUL where a byte is unused. ``lengths`` counts the non-NUL
+def _keep_masks(width: int) -> np.ndarray:
+    """Per number of fraction digits kept (1..12): the record bytes to keep, as lanes."""
+    keep = np.zeros((13, width // 8), dtype=np.uint64)
+    for digits in range(1, 13):
+        mask = np.zeros(width, dtype=np.uint8)
+        mask[: _FRAC_BYTE[width] + digits] = 0xFF
+        mask[_SEP_BYTE[width]] = 0xFF
+        keep[digits] = mask.view(np.uint64)
+    return keep
+
+
+_KEEP = {width: _keep_masks(width) for width in (_NARROW, _WIDE)}
+_SPACE = {width: _U(0x20) << _U(8 * (_SEP_BYTE[width] % 8)) for width in (_NARROW, _WIDE)}
+_NEWLINE_FLIP = {width: _U(0x20 ^ 0x0A) << _U(8 * (_SEP_BYTE[width] % 8)) for width in _SPACE}
+
+
+def _records(
+    x: np.ndarray, q: np.ndarray, k: np.ndarray, width: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(records, lengths)``: ``(n, width // 8)`` uint64 lanes per number in the ``width``
+    layout, NUL where a byte is unused, the separator a space; ``lengths`` counts the non-NUL
     bytes."""
     p10k = _P10I[k]
     ip = q // p10k  # integer part, < 10**4
@@ -112,27 +131,27 @@ def _records(x: np.ndarray, q: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, n
     g0 = frac12 // 100_000_000
     rest = frac12 - g0 * 100_000_000
     g1 = rest // 10_000
-    c0, c1, c2 = _LUT4[g0], _LUT4[g1], _LUT4[rest - g1 * 10_000]
+    c0, c1, c2 = _LUT4[g0], _LUT4[g1], _LUT4[rest - g1 * 10_000]  # 4 characters each
     neg = np.signbit(x)
-    recs = np.empty((x.size, 3), dtype=np.uint64)
-    # lane 0: bytes 0..4 = [sign][4 integer digits] with leading zeros cleared, 6..7 = fraction
-    if ip.max() < 10:  # the usual case: one integer digit, the sign (if any) in byte 3
-        nint: np.ndarray | int = 1
-        lane0 = (_LUT4[ip] << _U(8)) & _U(0xFF_0000_0000)
-        lane0 |= neg.astype(np.uint64) * _U(0x2D00_0000)
-    else:
-        nint = 1 + (ip >= 10).astype(np.int64) + (ip >= 100) + (ip >= 1000)
-        drop = ((5 - nint) * 8).astype(np.uint64)
-        lane0 = ((_LUT4[ip] << _U(8)) >> drop) << drop
-        lane0 |= neg.astype(np.uint64) * (_U(0x2D) << ((4 - nint) * 8).astype(np.uint64))
-    recs[:, 0] = lane0 | (c0 << _U(48))
-    recs[:, 1] = (c0 >> _U(16)) | (c1 << _U(16)) | (c2 << _U(48))
-    recs[:, 2] = c2 >> _U(16)
     digits = np.maximum(k, 1)  # "1.0": an integer keeps one zero
-    recs &= _KEEP[digits]
-    recs |= _CONST_LANES
-    lengths = neg + nint + 2 + digits  # sign, integer digits, '.', fraction, separator
-    return recs, lengths
+    recs = np.empty((x.size, width // 8), dtype=np.uint64)
+    if width == _NARROW:
+        # lane 0: sign, digit, '.', fraction 0..4; lane 1: fraction 5..11, separator
+        lane0 = neg.astype(np.uint64) * _U(0x2D) | ((ip.astype(np.uint64) + _U(0x30)) << _U(8))
+        recs[:, 0] = lane0 | _U(0x2E << 16) | (c0 << _U(24)) | (c1 << _U(56))
+        recs[:, 1] = (c1 >> _U(8)) | (c2 << _U(24)) | _SPACE[_NARROW]
+        recs &= _KEEP[_NARROW][digits]
+        return recs, neg + 3 + digits  # sign, digit, '.', fraction, separator
+    # wide: lane 0 = [sign][4 integer digits, leading zeros cleared]['.'][fraction 0, 1]
+    nint = 1 + (ip >= 10).astype(np.int64) + (ip >= 100) + (ip >= 1000)
+    drop = ((5 - nint) * 8).astype(np.uint64)
+    lane0 = ((_LUT4[ip] << _U(8)) >> drop) << drop
+    lane0 |= neg.astype(np.uint64) * (_U(0x2D) << ((4 - nint) * 8).astype(np.uint64))
+    recs[:, 0] = lane0 | _U(0x2E << 40) | (c0 << _U(48))
+    recs[:, 1] = (c0 >> _U(16)) | (c1 << _U(16)) | (c2 << _U(48))
+    recs[:, 2] = (c2 >> _U(16)) | _SPACE[_WIDE]
+    recs &= _KEEP[_WIDE][digits]
+    return recs, neg + nint + 2 + digits  # sign, integer digits, '.', fraction, separator
 
 
 def format_rows(block: np.ndarray) -> tuple[bytes, np.ndarray]:
@@ -150,26 +169,31 @@ def format_rows(block: np.ndarray) -> tuple[bytes, np.ndarray]:
     a = ax.astype(np.float64)
     fast = ((a >= _FAST_MIN) & (a < _FAST_MAX)) | (a == 0)
     if fast.all():
+        width = _NARROW if a.max(initial=0) < 10 else _WIDE
         q, k, ok = _shortest_digits(ax, a)
-        recs, lengths = _records(x, q, k)
+        recs, lengths = _records(x, q, k, width)
         slow = np.flatnonzero(~ok)
     else:
         idx = np.flatnonzero(fast)
-        recs = np.empty((x.size, 3), dtype=np.uint64)
+        width = _NARROW if a[idx].max(initial=0) < 10 else _WIDE
+        recs = np.empty((x.size, width // 8), dtype=np.uint64)
         lengths = np.empty(x.size, dtype=np.int64)
-        q, k, ok = _shortest_digits(ax[idx], a[idx])
-        recs[idx], lengths[idx] = _records(x[idx], q, k)
-        slow = np.concatenate([np.flatnonzero(~fast), idx[~ok]])
+        slow = np.flatnonzero(~fast)
+        if idx.size:
+            q, k, ok = _shortest_digits(ax[idx], a[idx])
+            recs[idx], lengths[idx] = _records(x[idx], q, k, width)
+            slow = np.concatenate([slow, idx[~ok]])
     if slow.size:
         # NumPy's own repr (at most 14 characters), NUL-padded into the record, then a space.
+        sep = _SEP_BYTE[width]
         text = [str(np.float32(v)).encode("ascii") for v in x[slow]]
-        raw = np.zeros((slow.size, _WIDTH), dtype=np.uint8)
-        raw[:, :18] = np.array(text, dtype="S18").view(np.uint8).reshape(-1, 18)
-        raw[:, 18] = 0x20
+        raw = np.zeros((slow.size, width), dtype=np.uint8)
+        raw[:, :sep] = np.array(text, dtype=f"S{sep}").view(np.uint8).reshape(-1, sep)
+        raw[:, sep] = 0x20
         recs[slow] = raw.view(np.uint64)
         lengths[slow] = [len(t) + 1 for t in text]
     # The last number of each row ends with a newline instead of the space.
-    recs.reshape(rows, dim, 3)[:, -1, 2] ^= _U((0x20 ^ 0x0A) << 16)
+    recs.reshape(rows, dim, -1)[:, -1, -1] ^= _NEWLINE_FLIP[width]
     raw_bytes = recs.view(np.uint8)
     ends = np.cumsum(lengths.reshape(rows, dim).sum(axis=1))
     return raw_bytes[raw_bytes != 0].tobytes(), ends

@@ -93,7 +93,11 @@ def compressing(raw: IO[bytes], compression: str | None) -> Iterator[IO[bytes]]:
         out: IO[bytes] = gzip.GzipFile(  # type: ignore[assignment]
             # No file name (the temporary's) and no time stamp in the header: the same
             # vectors give the same bytes.
-            filename="", fileobj=raw, mode="wb", compresslevel=_GZIP_LEVEL, mtime=0
+            filename="",
+            fileobj=raw,
+            mode="wb",
+            compresslevel=_GZIP_LEVEL,
+            mtime=0,
         )
     elif compression == "bz2":
         out = bz2.BZ2File(raw, mode="wb")  # type: ignore[assignment]

@@ -30,7 +30,9 @@ _MAX_WORD_BYTES = 1 << 12  # no real word is longer; more means the header's dim
 _ROWS_PER_WRITE = 1 << 12
 
 
-def _records(buf: bytes, pos: int, record: int, room: int | None) -> tuple[np.ndarray, np.ndarray, int]:
+def _records(
+    buf: bytes, pos: int, record: int, room: int | None
+) -> tuple[np.ndarray, np.ndarray, int]:
     """Word start/end offsets of the complete records in ``buf`` from ``pos`` (at most
     ``room``), and the offset after the last one."""
     spaces: list[int] = []
@@ -73,6 +75,8 @@ def read_binary(
             f"with {buf[:40]!r}"
         )
     count, dim = header
+    if dim < 1:
+        raise VectorFileError(f"{name}: the header says the vectors have {dim} dimensions")
     record = 4 * dim
     capacity = count if selector.words is None else 1024
     if selector.limit is not None:
@@ -86,9 +90,13 @@ def read_binary(
         starts, ends, pos = _records(buf, pos, record, selector.room())
         if starts.size:
             raw = [buf[s:e] for s, e in zip(starts.tolist(), ends.tolist())]
-            if b"\n" in b"".join(w[:1] for w in raw):  # more newlines than the C tool writes
+            joined = b"\n".join(raw)
+            if joined.startswith(b"\n") or b"\n\n" in joined:  # more newlines than C writes
                 raw = [word.lstrip(b"\n") for word in raw]
-            keys, fixed = _decode(raw, name, consumed, starts.tolist(), encoding, unicode_errors)
+                joined = b"\n".join(raw)
+            keys, fixed = _decode(
+                raw, joined, name, consumed, starts.tolist(), encoding, unicode_errors
+            )
             repaired += fixed
             keep = selector.choose(keys)
             offsets = ends + 1
@@ -100,15 +108,14 @@ def read_binary(
                 )
                 # A few hundred KB at a time: copies that stay in cache are several times
                 # faster than one big copy.
-                step = max(1, _COPY_BYTES // max(record, 1))
+                step = max(1, _COPY_BYTES // record)
                 for lo in range(0, offsets.size, step):
-                    part = view[offsets[lo : lo + step]]
-                    rows.append(part.view("<f4").reshape(-1, dim))
+                    rows.gather(view, offsets[lo : lo + step])
         if selector.done or at_eof:
             break
         if len(buf) - pos >= _MAX_WORD_BYTES + record and not starts.size:
             raise VectorFileError(
-                f"{name}: no word found at byte {consumed + pos:,} ({buf[pos:pos + 40]!r}); the "
+                f"{name}: no word found at byte {consumed + pos:,} ({buf[pos : pos + 40]!r}); the "
                 f"header's dim ({dim}) may be wrong, or this is not a word2vec binary file"
             )
         more = stream.read(BLOCK_BYTES)
@@ -147,6 +154,7 @@ def read_binary(
 
 def _decode(
     raw: list[bytes],
+    joined: bytes,
     name: str,
     consumed: int,
     starts: list[int],
@@ -156,7 +164,7 @@ def _decode(
     """Decode a block's words (all at once when valid); returns them and how many were
     repaired."""
     try:
-        keys = b"\n".join(raw).decode(encoding).split("\n")
+        keys = joined.decode(encoding).split("\n")
         if len(keys) == len(raw):
             return keys, 0
     except UnicodeDecodeError:
@@ -190,7 +198,9 @@ def check_binary_keys(keys: Sequence[str]) -> None:
             )
 
 
-def write_binary(out: IO[bytes], keys: Sequence[str], vectors: np.ndarray, *, encoding: str) -> None:
+def write_binary(
+    out: IO[bytes], keys: Sequence[str], vectors: np.ndarray, *, encoding: str
+) -> None:
     """Write the header and one ``word<space><float32 bytes>`` record per vector (gensim's
     layout: no newline after the vector)."""
     count, dim = vectors.shape

@@ -25,6 +25,8 @@ CACHE_MARKER = "firstlayer-vectors-cache"
 CACHE_META = "meta.json"
 UTF8_BOM = b"\xef\xbb\xbf"
 _NUMBER_BYTES = frozenset(b"0123456789.-+eE \t\r\n")
+# Bytes a text line never holds (raw float32 bytes nearly always do).
+_CONTROL_BYTES = frozenset(range(32)) - frozenset(b"\t\r\n")
 _MAX_KEY_BYTES = 1 << 12  # a binary file's first word is shorter than this
 _FASTTEXT_MAGIC = (793712314).to_bytes(4, "little")
 
@@ -100,26 +102,36 @@ def sniff_format(head: bytes, name: str = "the file") -> str:
         )
     count, dim = header
     rest = head[newline + 1 :] if newline >= 0 else b""
-    if count == 0 or not rest:
+    if count == 0 or not rest.strip():
         return "word2vec"  # nothing after the header: text and binary are the same
-    end = rest.find(b"\n")
-    if end >= 0 or len(head) < (1 << 16):  # a whole second line is here
-        fields = (rest if end < 0 else rest[:end]).split()
-        if len(fields) >= dim + 1 and all(_is_number(f) for f in fields[-dim:]):
-            return "word2vec"
-    else:  # a very long line: are the bytes after the word all number characters?
+    # Text if the first lines look like "word x1 x2 ..." (however many numbers: a header that
+    # disagrees with the lines is the text reader's error to report, with both counts).
+    lines = rest.split(b"\n")
+    if len(head) >= (1 << 16):
+        lines = lines[:-1]  # the last one may be cut off
+    sample = [line for line in lines[:5] if line.strip()]
+    if sample and all(_text_line(line) for line in sample):
+        return "word2vec"
+    if not sample:  # a line longer than the sample: are the bytes after the word numbers?
         space = rest.find(b" ")
-        sample = rest[space + 1 : space + 1 + 4 * max(dim, 1)]
-        if space >= 0 and set(sample) <= _NUMBER_BYTES:
+        if space >= 0 and set(rest[space + 1 : space + 1 + 4 * max(dim, 1)]) <= _NUMBER_BYTES:
             return "word2vec"
     space = rest.find(b" ")
-    if 0 <= space < _MAX_KEY_BYTES:
+    if 0 <= space < _MAX_KEY_BYTES and not set(rest[:space]) & _CONTROL_BYTES:
         return "word2vec-binary"
     raise VectorFileError(
         f"{name}: the header says {count:,} vectors of {dim} dims, but what follows is "
         f"neither text lines 'word x1 ... x{dim}' nor binary 'word <{dim} float32>' "
         f"records: {rest[:60]!r}"
     )
+
+
+def _text_line(line: bytes) -> bool:
+    """Whether ``line`` looks like ``word x1 x2 ...``: no control bytes, a number at the end."""
+    if set(line) & _CONTROL_BYTES:
+        return False
+    fields = line.split()
+    return len(fields) >= 2 and _is_number(fields[-1])
 
 
 def is_cache(path: str | os.PathLike) -> bool:

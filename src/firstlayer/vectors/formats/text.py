@@ -34,8 +34,8 @@ from ._select import RowSelector
 from .detect import UTF8_BOM, parse_header
 from .errors import TruncatedVectorFileError, VectorFileError
 
-BLOCK_BYTES = 1 << 20  # read this much text at a time (then cut at the last newline)
-_PARSE_TOKENS = 1 << 15  # parse this many numbers at a time (arrays that stay in cache)
+BLOCK_BYTES = 1 << 19  # read this much text at a time (then cut at the last newline)
+_PARSE_TOKENS = 1 << 14  # parse this many numbers at a time (arrays that stay in cache)
 _DIM_SAMPLE_LINES = 1000  # lines used to infer dim when there is no header
 _ROWS_PER_WRITE = 1 << 15  # numbers formatted per block when writing
 _MAX_WORKERS = 4
@@ -100,6 +100,9 @@ class _Block:
         starts[1:] = seps[:-1] + 1
         valid = seps > starts
         newlines = np.flatnonzero(chars == 0x0A)
+        self.starts: np.ndarray
+        self.ends: np.ndarray
+        self.line_end: np.ndarray
         if valid.all():
             self.starts, self.ends = starts, seps
             self.line_end = newlines + 1
@@ -189,7 +192,9 @@ class _TextReader:
             part, ok = parse_simple(buf, win, starts[lo:hi], ends[lo:hi])
             if not ok.all():
                 for j in np.flatnonzero(~ok):
-                    part[j] = self._parse_one(text, starts[lo + j], ends[lo + j], lo + j, line_numbers)
+                    part[j] = self._parse_one(
+                        text, starts[lo + j], ends[lo + j], lo + j, line_numbers
+                    )
             values[lo:hi] = part
         return values.reshape(shape)
 
@@ -300,7 +305,7 @@ def read_text(
         line = 2
     elif fmt == "word2vec":
         raise VectorFileError(
-            f"{name}: the first line {text[:min(first_newline, 80)]!r} is not a 'count dim' "
+            f"{name}: the first line {text[: min(first_newline, 80)]!r} is not a 'count dim' "
             "header; a file without one is format='glove'"
         )
     block = _Block(text) if text else None
@@ -400,7 +405,7 @@ def _pipeline(
             text = None if reader.selector.done else next(blocks, None)
             block = None if text is None else _Block(text)
         return
-    ahead = workers  # blocks in flight (read ahead, and parsing): bounds the extra memory
+    ahead = 2  # blocks in flight (read ahead, and parsing): bounds the extra memory
     with ThreadPoolExecutor(workers, thread_name_prefix="firstlayer-vectors") as pool:
         tokenised: deque[Future[_Block]] = deque()
         parsed: deque[Future[np.ndarray] | None] = deque()
@@ -432,9 +437,12 @@ def _pipeline(
                     break
             while parsed:
                 _append(reader.rows, parsed.popleft())
-        finally:
-            for future in (*tokenised, *(f for f in parsed if f is not None)):
-                future.cancel()
+        finally:  # after an error or an early stop: drop the work not started yet
+            for pending in tokenised:
+                pending.cancel()
+            for job in parsed:
+                if job is not None:
+                    job.cancel()
 
 
 def _append(rows: GrowingRows, future: Future[np.ndarray] | None) -> None:
@@ -457,6 +465,23 @@ def check_text_keys(keys: Sequence[str]) -> None:
             )
 
 
+def _lines(names: list[bytes], block: np.ndarray) -> bytes:
+    """The text lines of one block of rows."""
+    if block.dtype in (np.float32, np.float16):
+        numbers, ends = format_rows(np.asarray(block, dtype=np.float32))
+        starts = [0, *ends[:-1].tolist()]
+        return b"".join(
+            [b"%s %s" % (name, numbers[s:e]) for name, s, e in zip(names, starts, ends.tolist())]
+        )
+    # float64: Python's repr is the shortest round trip for a double
+    return b"".join(
+        [
+            name + b" " + " ".join(map(repr, row)).encode("ascii") + b"\n"
+            for name, row in zip(names, block.astype(np.float64).tolist())
+        ]
+    )
+
+
 def write_text(
     out: IO[bytes],
     keys: Sequence[str],
@@ -468,7 +493,8 @@ def write_text(
     """Write ``word x1 ... xdim`` lines (after a ``count dim`` header if ``header``).
 
     float32 and float16 vectors are written with the shortest digits that read back exactly as
-    float32 (what gensim writes); float64 with the shortest that read back as float64.
+    float32 (what gensim writes); float64 with the shortest that read back as float64. Blocks
+    of rows are formatted on worker threads and written in order.
     """
     count, dim = vectors.shape
     if header:
@@ -477,20 +503,27 @@ def write_text(
         return
     if dim == 0:
         raise ValueError("can't write vectors of dimension 0 to a text file")
-    rows_per_block = max(1, _ROWS_PER_WRITE // dim)
-    as_float32 = vectors.dtype in (np.float32, np.float16)
-    for lo in range(0, count, rows_per_block):
-        block = vectors[lo : lo + rows_per_block]
-        names = [k.encode(encoding) for k in keys[lo : lo + rows_per_block]]
-        if as_float32:
-            numbers, ends = format_rows(np.asarray(block, dtype=np.float32))
-            starts = np.concatenate([[0], ends[:-1]]).tolist()
-            lines = [
-                b"%s %s" % (name, numbers[s:e]) for name, s, e in zip(names, starts, ends.tolist())
-            ]
-        else:  # Python's repr is the shortest round trip for a double
-            lines = [
-                name + b" " + " ".join(map(repr, row)).encode("ascii") + b"\n"
-                for name, row in zip(names, block.astype(np.float64).tolist())
-            ]
-        out.write(b"".join(lines))
+    step = max(1, _ROWS_PER_WRITE // dim)
+
+    def job(lo: int) -> bytes:
+        names = [k.encode(encoding) for k in keys[lo : lo + step]]
+        return _lines(names, vectors[lo : lo + step])
+
+    starts = range(0, count, step)
+    workers = _workers()
+    if workers < 2 or len(starts) < 2:
+        for lo in starts:
+            out.write(job(lo))
+        return
+    with ThreadPoolExecutor(workers, thread_name_prefix="firstlayer-vectors") as pool:
+        pending: deque[Future[bytes]] = deque()
+        try:
+            for lo in starts:
+                pending.append(pool.submit(job, lo))
+                if len(pending) > 2 * workers:
+                    out.write(pending.popleft().result())
+            while pending:
+                out.write(pending.popleft().result())
+        finally:
+            for future in pending:
+                future.cancel()

@@ -1,0 +1,284 @@
+"""Reading and writing word-vector files: firstlayer against gensim 4.4, in one process.
+
+A random ``N x D`` float32 matrix (N=200k, D=300, values ~ N(0, 0.2), keys ``word0..``) is
+written and read in each format by both libraries; each workload runs the two alternately
+(which one goes first alternates too) and reports the median time of each and the ratio
+firstlayer / gensim (below 1: firstlayer is faster).
+
+Workloads and the targets the project set itself (issue 4):
+
+* ``text-save``   ``save_vectors(.., "word2vec")`` vs ``save_word2vec_format(binary=False)``
+  (the two files must be byte-identical: checked).                          target <= 0.3
+* ``text-load``   ``load_vectors`` vs ``load_word2vec_format(binary=False)``. target <= 0.1
+* ``binary-save`` the same, ``binary=True``.                                 (no target)
+* ``binary-load``                                                           target <= 0.3
+* ``gzip-load``   the text file gzip-compressed (both decompress on the fly) (no target)
+* ``vocab-load``  keep 20k of the 200k words: ``load_vectors(vocab=...)`` vs what gensim
+  users do (load everything, then pick the rows).                           (no target)
+* ``cache-load``  our cache (memory-mapped ``.npy`` + keys) vs gensim's own format
+  (``KeyedVectors.load(mmap="r")``: a pickle + ``.npy``), both into a KeyedVectors with its
+  key index.                                                    target < 50 ms, absolute
+
+Then the peak memory (tracemalloc) of our text load and vocab load against the matrix size.
+
+Usage::
+
+    python bench/bench_vectors.py                  # the full 200k x 300 run (~3 min)
+    python bench/bench_vectors.py --quick          # 20k x 300, a smoke test
+    python bench/bench_vectors.py --repeats 3 --only text-load binary-load
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import logging
+import os
+import platform
+import resource
+import shutil
+import statistics
+import tempfile
+import time
+import tracemalloc
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import gensim
+import numpy as np
+from gensim.models import KeyedVectors as GensimKV
+
+import firstlayer.vectors as fv
+from firstlayer.vectors.formats import load_vectors, save_vectors
+
+TARGETS: dict[str, tuple[str, float]] = {  # workload -> (kind, bound)
+    "text-save": ("ratio", 0.3),
+    "text-load": ("ratio", 0.1),
+    "binary-load": ("ratio", 0.3),
+    "cache-load": ("seconds", 0.05),
+}
+WORKLOADS = [
+    "text-save",
+    "text-load",
+    "binary-save",
+    "binary-load",
+    "gzip-load",
+    "vocab-load",
+    "cache-load",
+]
+
+
+def _machine_cpu_seconds() -> float | None:
+    """CPU seconds all processes have used since boot (busy time in /proc/stat), or None."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(v) for v in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu_seconds() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+class OthersLoad:
+    """How many cores other processes kept busy between ``__init__`` and ``cores()``."""
+
+    def __init__(self) -> None:
+        self.machine, self.own = _machine_cpu_seconds(), _own_cpu_seconds()
+        self.wall = time.perf_counter()
+
+    def cores(self) -> float | None:
+        machine = _machine_cpu_seconds()
+        if machine is None or self.machine is None:
+            return None
+        others = (machine - self.machine) - (_own_cpu_seconds() - self.own)
+        return max(0.0, others) / (time.perf_counter() - self.wall)
+
+
+def time_pair(
+    ours: Callable[[], object], theirs: Callable[[], object], repeats: int
+) -> tuple[float, float]:
+    """Median seconds of each, run alternately (the first to run alternates too)."""
+    times: dict[str, list[float]] = {"ours": [], "theirs": []}
+    for i in range(repeats):
+        pair = [("ours", ours), ("theirs", theirs)]
+        for name, fn in pair if i % 2 == 0 else pair[::-1]:
+            time.sleep(0.2)
+            t0 = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t0)
+    return statistics.median(times["ours"]), statistics.median(times["theirs"])
+
+
+def gensim_kv(keys: list[str], vectors: np.ndarray) -> GensimKV:
+    kv = GensimKV(vectors.shape[1])
+    kv.add_vectors(keys, vectors)
+    return kv
+
+
+def peak_mb(fn: Callable[[], object]) -> float:
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--dim", type=int, default=300)
+    parser.add_argument("--repeats", type=int, default=1, help="timed rounds per workload")
+    parser.add_argument("--quick", action="store_true", help="20k rows")
+    parser.add_argument("--only", nargs="*", choices=WORKLOADS)
+    parser.add_argument(
+        "--dir", default=None, help="where to write the files (default: a temp dir)"
+    )
+    args = parser.parse_args()
+    rows = 20_000 if args.quick else args.rows
+    logging.disable(logging.WARNING)  # gensim logs a warning per save
+    warnings.simplefilter("ignore")
+
+    print(
+        f"python {platform.python_version()}, numpy {np.__version__}, gensim {gensim.__version__}, "
+        f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}"
+    )
+    rng = np.random.default_rng(0)
+    vectors = (rng.standard_normal((rows, args.dim)) * 0.2).astype(np.float32)
+    keys = [f"word{i}" for i in range(rows)]
+    vocab = keys[:: max(1, rows // 20_000)]
+    theirs_kv = gensim_kv(keys, vectors)
+    ours_kv = fv.KeyedVectors.from_arrays(keys, vectors)
+    workdir = Path(args.dir or tempfile.mkdtemp(prefix="bench-vectors-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    paths = {name: workdir / name for name in ("ours.txt", "gensim.txt", "ours.bin", "gensim.bin")}
+    print(
+        f"{rows:,} x {args.dim} float32, {args.repeats} round(s) per workload, files in {workdir}"
+    )
+
+    # Files both libraries read (written once, untimed, if a workload needs them first).
+    def ensure(name: str, write: Callable[[], None]) -> Path:
+        if not paths[name].exists():
+            write()
+        return paths[name]
+
+    def text_file() -> Path:
+        return ensure(
+            "gensim.txt", lambda: theirs_kv.save_word2vec_format(str(paths["gensim.txt"]))
+        )
+
+    def bin_file() -> Path:
+        return ensure(
+            "gensim.bin",
+            lambda: theirs_kv.save_word2vec_format(str(paths["gensim.bin"]), binary=True),
+        )
+
+    def gz_file() -> Path:
+        path = workdir / "vectors.txt.gz"
+        if not path.exists():
+            with open(text_file(), "rb") as src, gzip.open(path, "wb", compresslevel=6) as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+        return path
+
+    def cache_files() -> tuple[Path, Path]:
+        ours, theirs = workdir / "ours.cache", workdir / "gensim.kv"
+        if not ours.exists():
+            save_vectors(keys, vectors, ours, "cache")
+            theirs_kv.save(str(theirs))
+        return ours, theirs
+
+    def check_same(got_keys: list[str], got: np.ndarray) -> None:
+        assert got_keys == keys and np.array_equal(got, vectors), "wrong vectors read"
+
+    workloads: dict[str, Callable[[], tuple[Callable, Callable]]] = {
+        "text-save": lambda: (
+            lambda: ours_kv.save(paths["ours.txt"], format="word2vec"),
+            lambda: theirs_kv.save_word2vec_format(str(paths["gensim.txt"])),
+        ),
+        "text-load": lambda: (
+            lambda: load_vectors(text_file(), progress=False),
+            lambda: GensimKV.load_word2vec_format(str(text_file())),
+        ),
+        "binary-save": lambda: (
+            lambda: ours_kv.save(paths["ours.bin"], format="word2vec-binary"),
+            lambda: theirs_kv.save_word2vec_format(str(paths["gensim.bin"]), binary=True),
+        ),
+        "binary-load": lambda: (
+            lambda: load_vectors(bin_file(), progress=False),
+            lambda: GensimKV.load_word2vec_format(str(bin_file()), binary=True),
+        ),
+        "gzip-load": lambda: (
+            lambda: load_vectors(gz_file(), progress=False),
+            lambda: GensimKV.load_word2vec_format(str(gz_file())),
+        ),
+        "vocab-load": lambda: (
+            lambda: load_vectors(text_file(), vocab=vocab, progress=False),
+            lambda: GensimKV.load_word2vec_format(str(text_file()))[vocab],
+        ),
+        "cache-load": lambda: (
+            lambda: fv.load(cache_files()[0]),
+            lambda: GensimKV.load(str(cache_files()[1]), mmap="r"),
+        ),
+    }
+
+    results = []
+    for name in WORKLOADS:
+        if args.only and name not in args.only:
+            continue
+        ours, theirs = workloads[name]()
+        ours(), theirs()  # warm-up: files in the page cache, code paths imported
+        load = OthersLoad()
+        ours_s, theirs_s = time_pair(ours, theirs, args.repeats)
+        others = load.cores()
+        results.append((name, ours_s, theirs_s, others))
+        busy = "?" if others is None else f"{others:.2f}"
+        print(
+            f"  {name:12s} firstlayer {ours_s:8.3f} s   gensim {theirs_s:8.3f} s   "
+            f"ratio {ours_s / theirs_s:6.3f}   (other processes: {busy} cores)"
+        )
+        if name == "text-save":
+            same = paths["ours.txt"].read_bytes() == paths["gensim.txt"].read_bytes()
+            print(f"               the two text files are byte-identical: {same}")
+        if name in ("text-load", "binary-load"):
+            k, m, _ = load_vectors(
+                text_file() if name == "text-load" else bin_file(), progress=False
+            )
+            check_same(k, m)
+
+    print("\n| workload | firstlayer (s) | gensim (s) | ratio | target | others' load (cores) |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, ours_s, theirs_s, others in results:
+        kind, bound = TARGETS.get(name, ("", 0.0))
+        value = ours_s / theirs_s if kind == "ratio" else ours_s
+        target = ""
+        if kind == "ratio":
+            target = f"<= {bound} {'ok' if value <= bound else 'MISSED'}"
+        elif kind == "seconds":
+            target = f"< {bound * 1e3:.0f} ms {'ok' if value < bound else 'MISSED'}"
+        busy = "?" if others is None else f"{others:.2f}"
+        print(
+            f"| {name} | {ours_s:.3f} | {theirs_s:.3f} | {ours_s / theirs_s:.3f} | {target} "
+            f"| {busy} |"
+        )
+
+    if not args.only or "text-load" in args.only:
+        matrix_mb = vectors.nbytes / 2**20
+        full = peak_mb(lambda: load_vectors(text_file(), progress=False))
+        part = peak_mb(lambda: load_vectors(text_file(), vocab=vocab, progress=False))
+        print(
+            f"\npeak memory (tracemalloc) of our text load: {full:.0f} MB for a {matrix_mb:.0f} MB "
+            f"matrix ({full / matrix_mb:.2f}x, keys included); with vocab= ({len(vocab):,} "
+            f"words): {part:.0f} MB for {matrix_mb * len(vocab) / rows:.0f} MB"
+        )
+    if not args.dir:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,197 @@
+"""word2vec's vocabulary and tables, as gensim 4.4 builds them (gensim/models/word2vec.py).
+
+* :func:`scan_vocab`: count every token, pruning the rarest when ``max_vocab_size`` is passed.
+* :func:`select_vocab`: keep words with ``count >= min_count`` (raised to honour
+  ``max_final_vocab``), sorted by descending count; equal counts keep gensim's order (the word
+  first seen *later* comes first, from its ``lexsort((-first_seen, -count))``).
+* :func:`sample_ints`: each word's downsampling threshold.
+* :func:`make_cum_table`: the cumulative unigram^0.75 table that negative samples are drawn from.
+* :func:`huffman_tree`: the binary codes and inner-node paths of hierarchical softmax.
+* :func:`init_vectors`: the input vectors' start, ``U[-1, 1) / vector_size``.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
+
+import numpy as np
+
+from ._corpus import check_sentence
+
+
+def scan_vocab(
+    sentences: Iterable[Sequence[str]], max_vocab_size: int | None = None
+) -> tuple[dict[str, int], int, int]:
+    """Count the tokens of a corpus: ``(word -> count in first-seen order, tokens, sentences)``.
+
+    With ``max_vocab_size``, whenever more than that many distinct words are held, the words
+    seen fewer than ``k`` times are dropped, ``k`` = 1, 2, 3, ... at successive prunings (gensim's
+    ``prune_vocab``; the counts that remain can be lower than the true ones).
+
+    >>> scan_vocab([["a", "b", "a"], ["c"]])
+    ({'a': 2, 'b': 1, 'c': 1}, 4, 2)
+    """
+    counts: Counter[str] = Counter()
+    total = 0
+    number = -1
+    min_reduce = 1
+    for number, sentence in enumerate(sentences):
+        check_sentence(sentence, number)
+        counts.update(sentence)  # C loop; keeps first-seen order, which the sort's ties use
+        total += len(sentence)
+        if max_vocab_size and len(counts) > max_vocab_size:
+            for word in [w for w, c in counts.items() if c < min_reduce]:
+                del counts[word]
+            min_reduce += 1
+    return dict(counts), total, number + 1
+
+
+def effective_min_count(
+    raw_counts: dict[str, int], min_count: int, max_final_vocab: int | None
+) -> int:
+    """``min_count``, raised so that at most ``max_final_vocab`` words pass it (gensim's rule: one
+    more than the count of the word ranked ``max_final_vocab``; ties can leave fewer words)."""
+    if max_final_vocab is None:
+        return min_count
+    calc = 1
+    if max_final_vocab < len(raw_counts):
+        ranked = sorted(raw_counts.values(), reverse=True)
+        calc = ranked[max_final_vocab] + 1
+    return max(calc, min_count)
+
+
+class Selected(NamedTuple):
+    """What :func:`select_vocab` keeps: the words in training order, their counts, the number of
+    tokens they cover, and the distinct words and tokens dropped."""
+
+    words: list[str]
+    counts: np.ndarray
+    retained_tokens: int
+    dropped_words: int
+    dropped_tokens: int
+
+
+def select_vocab(raw_counts: dict[str, int], min_count: int) -> Selected:
+    """The words with ``count >= min_count``, most frequent first (gensim's order, ties included).
+
+    >>> select_vocab({"a": 1, "b": 3, "c": 1, "d": 1}, min_count=1).words
+    ['b', 'd', 'c', 'a']
+    """
+    kept = [(w, c) for w, c in raw_counts.items() if c >= min_count]
+    counts = np.fromiter((c for _, c in kept), np.int64, len(kept))
+    # gensim's KeyedVectors.sort_by_descending_frequency: lexsort((-index, -count)).
+    order = np.lexsort((-np.arange(len(kept)), -counts))
+    words = [kept[i][0] for i in order]
+    retained = int(counts.sum())
+    total = sum(raw_counts.values())
+    return Selected(words, counts[order], retained, len(raw_counts) - len(kept), total - retained)
+
+
+def sample_ints(counts: np.ndarray, sample: float, retained_tokens: int) -> np.ndarray:
+    """Each word's keep threshold for downsampling, as uint32: a word is kept when a random
+    32-bit draw is ``<= sample_int`` (gensim's formula).
+
+    With ``t = sample * retained_tokens`` (or ``t = int(sample * (3 + sqrt 5) / 2)`` when
+    ``sample >= 1``, or no downsampling when ``sample == 0``), a word seen ``c`` times is kept
+    with probability ``min(1, (sqrt(c / t) + 1) * t / c)``.
+    """
+    counts = np.asarray(counts, np.float64)
+    if not sample:
+        threshold = float(retained_tokens)
+    elif sample < 1.0:
+        threshold = sample * retained_tokens
+    else:
+        threshold = float(int(sample * (3 + np.sqrt(5)) / 2))
+    with np.errstate(divide="ignore"):
+        keep = (np.sqrt(counts / threshold) + 1) * (threshold / counts)
+    keep = np.minimum(keep, 1.0)
+    return (keep * (2**32 - 1)).astype(np.uint32)
+
+
+def make_cum_table(counts: np.ndarray, ns_exponent: float, domain: int = 2**31 - 1) -> np.ndarray:
+    """The cumulative table of ``count ** ns_exponent``, scaled to end at ``domain``: word ``i``
+    is drawn when a uniform integer in ``[0, domain)`` falls in ``[table[i-1], table[i])``.
+
+    >>> make_cum_table(np.array([3, 1]), 1.0, domain=100).tolist()
+    [75, 100]
+    """
+    # Running sums in float64 in index order, then Python's round(): gensim's exact numbers.
+    powered = [float(c) ** float(ns_exponent) for c in np.asarray(counts).tolist()]
+    cumulative = np.cumsum(np.array(powered, np.float64))
+    if len(cumulative) == 0:
+        return np.zeros(0, np.uint32)
+    total = cumulative[-1]
+    return np.array([round(c / total * domain) for c in cumulative.tolist()], np.uint32)
+
+
+class _Node:
+    """A Huffman tree node, compared by count alone (gensim's ``Heapitem``), so that heapq breaks
+    ties exactly as gensim's does."""
+
+    __slots__ = ("count", "index", "left", "right")
+
+    def __init__(self, count: int, index: int, left: _Node | None, right: _Node | None) -> None:
+        self.count, self.index, self.left, self.right = count, index, left, right
+
+    def __lt__(self, other: _Node) -> bool:
+        return self.count < other.count
+
+
+def huffman_tree(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Hierarchical softmax's tree: ``(points, codes, lengths)``.
+
+    Word ``i``'s path from the root visits inner nodes ``points[i, :lengths[i]]`` (rows of the
+    ``(V - 1, D)`` output matrix) and turns ``codes[i, :lengths[i]]`` (0 left, 1 right) there.
+    Frequent words get short codes.
+
+    Shape: ``points`` ``(V, L)`` int32, ``codes`` ``(V, L)`` uint8 (padded with 0), ``lengths``
+    ``(V,)`` int32, ``L`` the deepest path (at least 1).
+    """
+    n = len(counts)
+    heap = [_Node(int(c), i, None, None) for i, c in enumerate(np.asarray(counts).tolist())]
+    heapq.heapify(heap)
+    for i in range(n - 1):
+        a, b = heapq.heappop(heap), heapq.heappop(heap)
+        heapq.heappush(heap, _Node(a.count + b.count, i + n, a, b))
+    paths: list[tuple[list[int], list[int]]] = [([], [])] * n
+    if heap:
+        stack: list[tuple[_Node, list[int], list[int]]] = [(heap[0], [], [])]
+        while stack:
+            node, codes, points = stack.pop()
+            if node.index < n:
+                paths[node.index] = (codes, points)
+            else:
+                inner = points + [node.index - n]
+                assert node.left is not None and node.right is not None
+                stack.append((node.left, codes + [0], inner))
+                stack.append((node.right, codes + [1], inner))
+    depth = max([len(c) for c, _ in paths] + [1])
+    points_arr = np.zeros((n, depth), np.int32)
+    codes_arr = np.zeros((n, depth), np.uint8)
+    lengths = np.zeros(n, np.int32)
+    for i, (codes, points) in enumerate(paths):
+        lengths[i] = len(codes)
+        points_arr[i, : len(points)] = points
+        codes_arr[i, : len(codes)] = codes
+    return points_arr, codes_arr, lengths
+
+
+def init_vectors(count: int, dim: int, seed: int, prior: np.ndarray | None = None) -> np.ndarray:
+    """Input vectors for ``count`` words: ``U[-1, 1) / dim`` in float32, from
+    ``np.random.default_rng(seed)``, with the rows of ``prior`` (a smaller matrix) kept on top.
+
+    The numbers are gensim 4.4's (``prep_vectors``) for the same vocabulary and seed.
+
+    Shape: ``(count, dim)``.
+    """
+    rng = np.random.default_rng(seed=seed)
+    vectors = rng.random((count, dim), dtype=np.float32)
+    vectors *= 2.0
+    vectors -= 1.0
+    vectors /= dim
+    if prior is not None:
+        vectors[: prior.shape[0]] = prior
+    return vectors
