@@ -72,10 +72,8 @@ def make_corpus(train_path: str, test_path: str, n_train: int, n_test: int, seed
     words = np.array(_make_words(rng, VOCAB), dtype=object)
     background = _zipf_weights(VOCAB)
     # topic words: mid-frequency ranks; topic t shares a third of its words with topic t+1
-    topics = []
-    for t in range(N_TOPICS):
-        own = rng.choice(np.arange(200, 30_000), TOPIC_WORDS, replace=False)
-        topics.append(own)
+    topics = [rng.choice(np.arange(200, 30_000), TOPIC_WORDS, replace=False)
+              for _ in range(N_TOPICS)]
     for t in range(N_TOPICS):
         nxt = topics[(t + 1) % N_TOPICS]
         topics[t][: TOPIC_WORDS // 3] = nxt[TOPIC_WORDS - TOPIC_WORDS // 3 :]
@@ -133,11 +131,17 @@ def run_fasttext(train: str, test: str, config: str, params: dict) -> Row | None
             file=sys.stderr,
         )
         return None
-    start = time.perf_counter()
-    model = fasttext.train_supervised(train, verbose=0, **params)
-    seconds = time.perf_counter() - start
-    n, p, _ = model.test(test)
-    return Row("fastText", config, seconds, p, n)
+    for attempt in range(1, 4):
+        start = time.perf_counter()
+        try:
+            model = fasttext.train_supervised(train, verbose=0, **params)
+        except RuntimeError as exc:  # "Encountered NaN": its uninitialised input matrix
+            print(f"{config:24s} fastText   attempt {attempt} failed: {exc}", flush=True)
+            continue
+        seconds = time.perf_counter() - start
+        n, p, _ = model.test(test)
+        return Row("fastText", config, seconds, p, n)
+    return None
 
 
 def run_firstlayer(train: str, test: str, config: str, params: dict) -> Row:
@@ -153,28 +157,64 @@ def run_firstlayer(train: str, test: str, config: str, params: dict) -> Row:
 CONFIGS: dict[str, dict] = {
     "default (wordNgrams=1)": dict(thread=2),
     "bigrams, lr=0.5": dict(thread=2, lr=0.5, wordNgrams=2),
+    "ova, bigrams": dict(thread=2, lr=0.5, wordNgrams=2, loss="ova"),
 }
+
+
+def warm_up(folder: str) -> float:
+    """Load (or, on the first run after an install, compile) the numba kernels: seconds."""
+    from firstlayer.models import train_supervised
+
+    path = os.path.join(folder, "warm.txt")
+    with open(path, "w") as f:
+        f.write("__label__a x y z\n__label__b y z w\n" * 20)
+    start = time.perf_counter()
+    for params in CONFIGS.values():
+        train_supervised(path, verbose=0, dim=8, **params)
+    return time.perf_counter() - start
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--small", action="store_true", help="60k/10k documents")
-    parser.add_argument("--repeat", type=int, default=1, help="runs per library and config")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per library and config")
+    parser.add_argument("--only", nargs="*", help="run only configs whose name contains this")
     args = parser.parse_args()
     n_train, n_test = (60_000, 10_000) if args.small else (300_000, 30_000)
+    configs = {k: v for k, v in CONFIGS.items() if not args.only or any(o in k for o in args.only)}
     with tempfile.TemporaryDirectory() as tmp:
         train, test = os.path.join(tmp, "train.txt"), os.path.join(tmp, "test.txt")
         t0 = time.perf_counter()
         make_corpus(train, test, n_train, n_test)
         print(f"corpus: {n_train} train / {n_test} test documents, "
               f"{os.path.getsize(train) / 1e6:.0f} MB, made in {time.perf_counter() - t0:.1f} s")
-        for config, params in CONFIGS.items():
-            for _ in range(args.repeat):
+        print(f"firstlayer kernels loaded in {warm_up(tmp):.1f} s (not counted below)")
+        summary = []
+        for config, params in configs.items():
+            rows: dict[str, list[Row]] = {"fastText": [], "firstlayer": []}
+            for _ in range(args.repeat):  # alternate, so that both see the same machine
                 for run in (run_fasttext, run_firstlayer):
                     row = run(train, test, config, params)
                     if row is not None:
+                        rows[row.library].append(row)
                         print(f"{row.config:24s} {row.library:10s} {row.seconds:7.2f} s  "
                               f"p@1 {row.p_at_1:.4f}  (N={row.n_test})", flush=True)
+            summary.append((config, params, rows))
+        print("\nmedian of each library (fastText = fasttext-numpy2, both at the same settings)")
+        print(f"{'config':24s} {'fastText s':>10s} {'ours s':>8s} {'time ratio':>10s} "
+              f"{'fastText p@1':>12s} {'ours p@1':>9s} {'p@1 diff':>8s}")
+        for config, _params, rows in summary:
+            ours = rows["firstlayer"]
+            t_ours = float(np.median([r.seconds for r in ours]))
+            p_ours = float(np.median([r.p_at_1 for r in ours]))
+            if rows["fastText"]:
+                t_ft = float(np.median([r.seconds for r in rows["fastText"]]))
+                p_ft = float(np.median([r.p_at_1 for r in rows["fastText"]]))
+                print(f"{config:24s} {t_ft:10.2f} {t_ours:8.2f} {t_ours / t_ft:10.2f} "
+                      f"{p_ft:12.4f} {p_ours:9.4f} {p_ours - p_ft:+8.4f}")
+            else:
+                print(f"{config:24s} {'-':>10s} {t_ours:8.2f} {'-':>10s} {'-':>12s} "
+                      f"{p_ours:9.4f}")
 
 
 if __name__ == "__main__":

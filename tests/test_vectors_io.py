@@ -345,6 +345,66 @@ def test_files_that_are_not_vector_files(tmp_path):
         _load(tmp_path / "dir")
 
 
+# ---- block boundaries: files read a block at a time -----------------------------------------
+@pytest.mark.parametrize("block_bytes", [5, 37, 200])
+@pytest.mark.parametrize("workers", [1, 2])
+def test_text_blocks_of_any_size_give_the_same_vectors(tmp_path, monkeypatch, block_bytes, workers):
+    monkeypatch.setattr(text, "BLOCK_BYTES", block_bytes)
+    monkeypatch.setattr(text, "_workers", lambda: workers)
+    keys = [f"k{i}" for i in range(40)] + ["New York"]
+    vectors = _vectors(41, 3)
+    save_vectors(keys, vectors, tmp_path / "v.txt", "glove")
+    kv = _load(tmp_path / "v.txt")
+    assert kv.index_to_key == keys
+    np.testing.assert_array_equal(kv.vectors, vectors)
+    assert _load(tmp_path / "v.txt", limit=17).index_to_key == keys[:17]
+    assert _load(tmp_path / "v.txt", vocab=["k39", "k3"]).index_to_key == ["k3", "k39"]
+    with (tmp_path / "v.txt").open("ab") as f:
+        f.write(b"k5 1 2 3\n")  # a duplicate of line 6, in another block
+    with pytest.warns(UserWarning, match="1 duplicate"):
+        assert _load(tmp_path / "v.txt").index_to_key == keys
+    with (tmp_path / "v.txt").open("ab") as f:
+        f.write(b"last 4 5 x\n")  # a bad number on line 43
+    with pytest.raises(VectorFileError, match=r"line 43: number 3 of 3, b'x'"):
+        _load(tmp_path / "v.txt")
+
+
+def test_the_first_error_in_the_file_is_reported(tmp_path, monkeypatch):
+    # A bad number (found while parsing block 1) before a short row (found while reading
+    # block 3): the threads must not report the later one.
+    monkeypatch.setattr(text, "BLOCK_BYTES", 16)
+    monkeypatch.setattr(text, "_workers", lambda: 2)
+    data = b"a 1 2\nb 3 y\nc 5 6\nd 7 8\ne 9\nf 1 2\n"
+    with pytest.raises(VectorFileError, match="line 2: number 2 of 2"):
+        _load(_write(tmp_path / "v.txt", data))
+
+
+@pytest.mark.parametrize("block_bytes", [10, 50, 333])
+@pytest.mark.parametrize("compression", [None, "gzip"])  # memory-mapped, or streamed
+def test_binary_blocks_of_any_size(tmp_path, monkeypatch, block_bytes, compression):
+    from firstlayer.vectors.formats import binary
+
+    monkeypatch.setattr(binary, "BLOCK_BYTES", block_bytes)
+    monkeypatch.setattr(binary, "_BATCH", 7)
+    keys = [f"key{i}" for i in range(30)]
+    vectors = _vectors(30, 5)
+    path = tmp_path / f"v.bin{COMPRESSIONS[compression]}"
+    save_vectors(keys, vectors, path, "word2vec-binary")
+    kv = _load(path)
+    assert kv.index_to_key == keys and kv.load_report.compression == compression
+    np.testing.assert_array_equal(kv.vectors, vectors)
+    assert _load(path, limit=11).index_to_key == keys[:11]
+    assert _load(path, vocab=["key29", "key3"]).index_to_key == ["key3", "key29"]
+
+
+def test_cut_off_compressed_file(tmp_path):
+    save_vectors([f"w{i}" for i in range(200)], _vectors(200, 8), tmp_path / "v.txt.gz")
+    data = (tmp_path / "v.txt.gz").read_bytes()
+    cut = _write(tmp_path / "cut.gz", data[: len(data) // 2])
+    with pytest.raises(TruncatedVectorFileError, match="gzip data is damaged or cut off"):
+        _load(cut)
+
+
 # ---- errors that name the line and the way out -------------------------------------------------
 def test_invalid_utf8_names_line_bytes_and_the_way_out(tmp_path):
     path = _write(tmp_path / "v.txt", b"3 2\ngood 1 2\nbad\xff\xfeword 3 4\nfine 5 6\n")

@@ -127,6 +127,114 @@ def _run_plot(args: argparse.Namespace) -> int:
 COMMANDS.append(_add_plot)
 
 
+# fastText's training options: (name, type, help); defaults live in train_supervised only
+_SUPERVISED_OPTIONS: list[tuple[str, type, str]] = [
+    ("lr", float, "learning rate at the start, decaying linearly to 0 (default: 0.1)"),
+    ("dim", int, "size of the word vectors (default: 100)"),
+    ("ws", int, "unused by supervised models, accepted for fastText's command line"),
+    ("epoch", int, "passes over the training file (default: 5)"),
+    ("minCount", int, "leave out words seen fewer times (default: 1)"),
+    ("minCountLabel", int, "leave out labels seen fewer times (default: 0)"),
+    ("minn", int, "shortest character n-gram (default: 0)"),
+    ("maxn", int, "longest character n-gram; 0: none (default: 0)"),
+    ("neg", int, "negative labels sampled per example with --loss ns (default: 5)"),
+    ("wordNgrams", int, "longest word n-gram: 2 adds bigrams (default: 1)"),
+    ("loss", str, "softmax, ns, ova (one-vs-all, for several labels per line) or hs "
+     "(default: softmax)"),
+    ("bucket", int, "rows for hashed n-grams (default: 2000000; 0 without n-grams)"),
+    ("thread", int, "training threads (default: the number of CPUs minus one)"),
+    ("lrUpdateRate", int, "tokens between two updates of the learning rate (default: 100)"),
+    ("t", float, "unused by supervised models, accepted for fastText's command line"),
+    ("label", str, "the labels' prefix (default: __label__)"),
+    ("verbose", int, "0 silent, 1 summary, 2 progress (default: 2)"),
+    ("pretrainedVectors", str, "a .vec file of word vectors to start from (default: none)"),
+    ("seed", int, "random seed; with --thread 1 the same seed gives the same model "
+     "(default: 0)"),
+]
+
+
+def _add_supervised(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "supervised",
+        help="train a fastText text classifier on a labelled file",
+        description=(
+            "Train fastText's supervised classifier (an EmbeddingBag over words and hashed word "
+            "n-grams, then a Linear over the labels) on TRAIN, one document per line with its "
+            "labels first ('__label__sports the match ended in a draw'), and save it to MODEL. "
+            "Options take fastText's names, with one or two dashes (-lr 0.5 or --lr 0.5)."
+        ),
+    )
+    p.add_argument("input", metavar="TRAIN", help="the training file (UTF-8)")
+    p.add_argument("-o", "--output", required=True, metavar="MODEL",
+                   help="where to save the model (e.g. model.bin)")
+    for name, kind, text in _SUPERVISED_OPTIONS:
+        p.add_argument(f"--{name}", f"-{name}", dest=name, type=kind, default=None, help=text)
+    p.set_defaults(run=_run_supervised)
+
+
+def _run_supervised(args: argparse.Namespace) -> int:
+    from .models.fasttext import run_supervised_command  # numba is imported only to train
+
+    return run_supervised_command(args)
+
+
+def _add_label_file_options(p: Any) -> None:
+    p.add_argument("-k", "--k", type=int, default=1,
+                   help="how many labels to predict per line; -1: all (default: 1)")
+    p.add_argument("--threshold", type=float, default=0.0,
+                   help="leave out labels less likely than this (default: 0.0)")
+
+
+def _add_test(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "test",
+        help="precision and recall at k of a classifier on a labelled file",
+        description=(
+            "Score a model that 'firstlayer supervised' saved on a labelled FILE ('-': standard "
+            "input) and print, as fastText does, N (the lines with a known label), P@k (the "
+            "share of predicted labels that are right) and R@k (the share of true labels "
+            "predicted)."
+        ),
+    )
+    p.add_argument("model", metavar="MODEL", help="a model saved by 'firstlayer supervised'")
+    p.add_argument("file", metavar="FILE", help="a labelled file, or - for standard input")
+    _add_label_file_options(p)
+    p.set_defaults(run=_run_test)
+
+
+def _run_test(args: argparse.Namespace) -> int:
+    from .models.fasttext import run_test_command
+
+    return run_test_command(args)
+
+
+def _add_predict(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "predict",
+        help="the most likely labels of each line of a text",
+        description=(
+            "Print, for each line of FILE (default: standard input), its k most likely labels "
+            "separated by spaces; with --prob, each followed by its probability (fastText's "
+            "predict and predict-prob)."
+        ),
+    )
+    p.add_argument("model", metavar="MODEL", help="a model saved by 'firstlayer supervised'")
+    p.add_argument("file", metavar="FILE", nargs="?", default="-",
+                   help="the texts, one per line; - for standard input (the default)")
+    _add_label_file_options(p)
+    p.add_argument("--prob", action="store_true", help="print each label's probability")
+    p.set_defaults(run=_run_predict)
+
+
+def _run_predict(args: argparse.Namespace) -> int:
+    from .models.fasttext import run_predict_command
+
+    return run_predict_command(args)
+
+
+COMMANDS += [_add_supervised, _add_test, _add_predict]
+
+
 # ---- the entry point --------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     """The ``firstlayer`` parser with every command of ``COMMANDS``."""

@@ -3,6 +3,8 @@
 - :class:`Word2Vec`: gensim's word2vec (skip-gram and CBOW, negative sampling or hierarchical
   softmax). Its input vectors are an ``nn.Embedding``; its output vectors are a second
   ``nn.Embedding`` used as the output ``Linear`` over the vocabulary.
+- :func:`train_supervised`: fastText's text classifier, an ``nn.EmbeddingBag`` (the mean of the
+  words' and hashed word n-grams' rows) and an ``nn.Linear`` over the labels; :func:`load_model`.
 
 >>> from firstlayer.models import Word2Vec
 >>> model = Word2Vec([["a", "b", "c"]] * 50, vector_size=8, min_count=1, progress=False)

@@ -2,7 +2,9 @@
 
 Three jobs, each over whole arrays so that Python never loops per token:
 
-* ``hash_tokens``: fastText's FNV-1a hash (``_fasttext_hash.fnv1a``) of many tokens at once;
+* ``tokenize_block``: fastText's reading of a file: bytes -> tokens -> ids of distinct tokens,
+  with each token's FNV-1a hash (``_fasttext_hash.fnv1a``) and count;
+* ``subword_rows``: the character n-gram rows of many tokens at once (``maxn > 0``);
 * ``encode_lines``: a file's token stream (ids into the file's own list of distinct tokens)
   -> one *example* per line: the line's input rows (word ids or their character n-grams, then
   the hashed word n-grams, in fastText's order) and its label ids;
@@ -35,6 +37,7 @@ the sum, as fastText's threads read one shared counter.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numba
 import numpy as np
@@ -42,7 +45,7 @@ import numpy as np
 # Reassociation lets LLVM vectorise the dot products and row updates; no "nnan"/"ninf", so
 # that infinities and NaN keep their meaning in the checks.
 _FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
-_JIT = dict(nogil=True, cache=True, fastmath=_FASTMATH)
+_JIT: dict[str, Any] = dict(nogil=True, cache=True, fastmath=_FASTMATH)
 
 LOSS_SOFTMAX, LOSS_NS, LOSS_OVA, LOSS_HS = 0, 1, 2, 3
 
@@ -51,24 +54,16 @@ _FNV_PRIME = np.uint32(16777619)
 _NGRAM_MUL = np.uint64(116049371)
 
 
-# ---- hashing --------------------------------------------------------------------------------
-@numba.njit(**_JIT)
-def hash_tokens(buf: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """FNV-1a (signed bytes) of ``buf[starts[i]:starts[i + 1]]`` for each i, as uint32.
+@numba.njit(inline="always")
+def _fnv_step(h: np.uint32, byte: np.uint8) -> np.uint32:
+    """One byte of FNV-1a: XOR in the byte as a signed char widened to 32 bits, multiply.
 
-    Shape: buf ``(nbytes,)`` uint8, starts ``(n + 1,)`` int64 -> ``(n,)`` uint32.
+    numba widens uint32 arithmetic to 64 bits, so the product is cut back to 32 explicitly.
     """
-    n = starts.shape[0] - 1
-    out = np.empty(n, np.uint32)
-    for i in range(n):
-        h = _FNV_OFFSET
-        for k in range(starts[i], starts[i + 1]):
-            # int8 -> uint32 sign-extends: bytes >= 0x80 XOR in 0xFFFFFFxx
-            h = (h ^ np.uint32(np.int32(np.int8(buf[k])))) * _FNV_PRIME
-        out[i] = h
-    return out
+    return np.uint32((h ^ np.uint32(np.int32(np.int8(byte)))) * _FNV_PRIME)
 
 
+# ---- word n-grams --------------------------------------------------------------------------
 @numba.njit(inline="always")
 def _push_word_ngrams(
     hashes: np.ndarray, count: int, n: int, bucket: int, nwords: int, out: np.ndarray, pos: int
@@ -83,6 +78,153 @@ def _push_word_ngrams(
             out[pos] = nwords + np.int64(h % ub)
             pos += 1
     return pos
+
+
+# ---- reading: bytes -> tokens -----------------------------------------------------------------
+@numba.njit(inline="always")
+def _is_space(c: int) -> bool:
+    # fastText's readWord splits at exactly these: space, \n, \r, \t, \v, \f, NUL
+    return c == 32 or c == 10 or c == 13 or c == 9 or c == 11 or c == 12 or c == 0
+
+
+@numba.njit(inline="always")
+def _slot(
+    table: np.ndarray, keys: np.ndarray, key_ptr: np.ndarray, key_hash: np.ndarray,
+    src: np.ndarray, start: int, stop: int, h: np.uint32,
+) -> int:
+    """Open addressing (fastText's ``Dictionary::find``): the slot holding the token
+    ``src[start:stop]``, or the empty slot where it goes. ``table`` size is a power of two."""
+    mask = table.shape[0] - 1
+    i = int(h) & mask
+    size = stop - start
+    while True:
+        k = table[i]
+        if k == -1:
+            return i
+        if key_hash[k] == h and key_ptr[k + 1] - key_ptr[k] == size:
+            same = True
+            base = key_ptr[k]
+            for q in range(size):
+                if keys[base + q] != src[start + q]:
+                    same = False
+                    break
+            if same:
+                return i
+        i = (i + 1) & mask
+
+
+@numba.njit(inline="always")
+def _store(
+    table: np.ndarray, keys: np.ndarray, key_ptr: np.ndarray, key_hash: np.ndarray,
+    src: np.ndarray, start: int, stop: int, h: np.uint32, slot: int, nkeys: int,
+) -> None:
+    """Put the new distinct token ``src[start:stop]`` at index ``nkeys`` and ``table[slot]``."""
+    base = key_ptr[nkeys]
+    for q in range(stop - start):
+        keys[base + q] = src[start + q]
+    key_ptr[nkeys + 1] = base + stop - start
+    key_hash[nkeys] = h
+    table[slot] = nkeys
+
+
+@numba.njit(inline="always")
+def _has_room(
+    table: np.ndarray, keys: np.ndarray, key_ptr: np.ndarray, key_hash: np.ndarray,
+    nkeys: int, size: int,
+) -> bool:
+    # the table stays at most half full, so that probe sequences stay short
+    return (
+        key_ptr[nkeys] + size <= keys.shape[0]
+        and nkeys + 1 < key_hash.shape[0]
+        and 2 * (nkeys + 1) <= table.shape[0]
+    )
+
+
+FULL = -1  # tokenize_block's status when an array must grow before it can go on
+
+
+@numba.njit(**_JIT)
+def tokenize_block(
+    buf: np.ndarray,
+    pos: int,
+    eos: np.ndarray,
+    eos_id: int,
+    table: np.ndarray,
+    keys: np.ndarray,
+    key_ptr: np.ndarray,
+    key_hash: np.ndarray,
+    counts: np.ndarray,
+    nkeys: int,
+    ids: np.ndarray,
+    nt: int,
+) -> tuple:
+    """fastText's reading of ``buf[pos:]``: tokens split at whitespace, each newline a ``</s>``
+    token (the bytes ``eos``), each token written to ``ids[nt:]`` as its distinct token's id.
+
+    The distinct tokens so far are the state carried from call to call: their bytes back to
+    back in ``keys`` (token ``k`` is ``keys[key_ptr[k]:key_ptr[k + 1]]``), their ``fnv1a`` in
+    ``key_hash``, their ``counts``, and ``table``, an open-addressing index of them (-1: an
+    empty slot; fastText's ``Dictionary::find``). ``eos_id`` is the id of ``</s>`` (-1: not
+    yet seen). ``ids`` must have room for every token of ``buf``.
+
+    Returns ``(pos, nt, nkeys, eos_id, status)``: ``status`` is ``FULL`` when a new token did
+    not fit (the caller grows the arrays, rehashes ``table`` if it grew, and calls again from
+    ``pos``), else 0 (the block is done).
+    """
+    n = buf.shape[0]
+    i = pos
+    while i < n:
+        c = buf[i]
+        if c == 10:
+            if eos_id < 0:
+                h = _FNV_OFFSET
+                for q in range(eos.shape[0]):
+                    h = _fnv_step(h, eos[q])
+                s = _slot(table, keys, key_ptr, key_hash, eos, 0, eos.shape[0], h)
+                if table[s] == -1:
+                    if not _has_room(table, keys, key_ptr, key_hash, nkeys, eos.shape[0]):
+                        return i, nt, nkeys, eos_id, FULL
+                    _store(table, keys, key_ptr, key_hash, eos, 0, eos.shape[0], h, s, nkeys)
+                    nkeys += 1
+                eos_id = table[s]
+            counts[eos_id] += 1
+            ids[nt] = eos_id
+            nt += 1
+            i += 1
+            continue
+        if _is_space(c):
+            i += 1
+            continue
+        start = i
+        h = _FNV_OFFSET
+        while i < n and not _is_space(buf[i]):
+            h = _fnv_step(h, buf[i])
+            i += 1
+        s = _slot(table, keys, key_ptr, key_hash, buf, start, i, h)
+        k = table[s]
+        if k == -1:
+            if not _has_room(table, keys, key_ptr, key_hash, nkeys, i - start):
+                return start, nt, nkeys, eos_id, FULL
+            _store(table, keys, key_ptr, key_hash, buf, start, i, h, s, nkeys)
+            k = nkeys
+            nkeys += 1
+        counts[k] += 1
+        ids[nt] = k
+        nt += 1
+    return i, nt, nkeys, eos_id, 0
+
+
+@numba.njit(**_JIT)
+def rehash(size: int, key_hash: np.ndarray, nkeys: int) -> np.ndarray:
+    """A new ``table`` of ``size`` slots (a power of two) for the first ``nkeys`` tokens."""
+    table = np.full(size, -1, np.int32)
+    mask = size - 1
+    for k in range(nkeys):
+        i = int(key_hash[k]) & mask
+        while table[i] != -1:
+            i = (i + 1) & mask
+        table[i] = k
+    return table
 
 
 # ---- a file's tokens -> examples -----------------------------------------------------------
@@ -213,22 +355,34 @@ def _uniform01(state: np.uint64) -> tuple:
 INIT_BLOCK = 4096  # rows per independently seeded block: the result is the same at any threads
 
 
+@numba.njit(inline="always")
+def _mix32(x: np.uint32) -> np.uint32:
+    """A 32-bit integer hash (``lowbias32``): consecutive inputs give unrelated outputs."""
+    x = np.uint32(x ^ (x >> np.uint32(16)))
+    x = np.uint32(x * np.uint32(0x7FEB352D))
+    x = np.uint32(x ^ (x >> np.uint32(15)))
+    x = np.uint32(x * np.uint32(0x846CA68B))
+    return np.uint32(x ^ (x >> np.uint32(16)))
+
+
 @numba.njit(**_JIT)
 def uniform_rows(weight: np.ndarray, bound: float, seed: int, block_lo: int, block_hi: int) -> None:
     """``weight[rows of blocks block_lo..block_hi-1] ~ U(-bound, bound)``, in place.
 
-    Block ``b`` (rows ``b * INIT_BLOCK`` onwards) draws from its own stream seeded by
-    ``(seed, b)``, so threads can fill disjoint blocks and the matrix does not depend on how
-    many did.
+    Counter-based: the value at column ``c`` of row ``r`` of block ``b`` is a hash of
+    ``(seed, b, r, c)``, so blocks can be filled by any threads in any order (the matrix does
+    not depend on how many did) and the loop vectorises. 24 random bits per value.
     """
     rows, dim = weight.shape
+    scale = np.float32(2.0 * bound / 16777216.0)
+    shift = np.float32(bound)
     for b in range(block_lo, block_hi):
-        state = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(b)
-        state, _ = _splitmix64(state)
+        key = _mix32(np.uint32(seed & 0xFFFFFFFF) ^ _mix32(np.uint32(b)))
         for r in range(b * INIT_BLOCK, min(rows, (b + 1) * INIT_BLOCK)):
+            first = np.uint32((r - b * INIT_BLOCK) * dim)
             for c in range(dim):
-                state, u = _uniform01(state)
-                weight[r, c] = np.float32((2.0 * u - 1.0) * bound)
+                x = _mix32(key ^ np.uint32(first + np.uint32(c)))
+                weight[r, c] = np.float32(x >> np.uint32(8)) * scale - shift
 
 
 # ---- training -------------------------------------------------------------------------------
@@ -305,7 +459,7 @@ def train_worker(
     while True:
         done = 0
         for s in range(counters.shape[0]):
-            done += counters[s]
+            done += counters[s, 0]
         if done >= total_tokens:
             break
         lr = lr0 * (1.0 - done / total_tokens)
@@ -387,14 +541,14 @@ def train_worker(
         count += 1
         local += ex_tokens[e]
         if local > lr_update_rate:
-            counters[slot] += local
+            counters[slot, 0] += local
             local = 0
             stats[slot, 0] = loss_sum
             stats[slot, 1] = count
         e += 1
         if e == n_examples:
             e = 0
-    counters[slot] += local
+    counters[slot, 0] += local
     stats[slot, 0] = loss_sum
     stats[slot, 1] = count
 
@@ -453,10 +607,10 @@ def subword_rows(
                     j = i
                     m = 1
                     while j < size and m <= maxn:
-                        h = (h ^ np.uint32(np.int32(np.int8(word[j])))) * _FNV_PRIME
+                        h = _fnv_step(h, word[j])
                         j += 1
                         while j < size and word[j] & 0xC0 == 0x80:
-                            h = (h ^ np.uint32(np.int32(np.int8(word[j])))) * _FNV_PRIME
+                            h = _fnv_step(h, word[j])
                             j += 1
                         if m >= minn and not (m == 1 and (i == 0 or j == size)):
                             if fill == 1:

@@ -59,7 +59,7 @@ from ..serialization import load as _load_tensors
 from ..serialization import save as _save_tensors
 from ..tensor import Tensor
 from . import _fasttext_kernels as K
-from ._fasttext_hash import EOS, char_ngram_rows, fnv1a
+from ._fasttext_hash import EOS, char_ngram_rows
 
 __all__ = [
     "FastText",
@@ -79,9 +79,9 @@ LOSSES = {"softmax": K.LOSS_SOFTMAX, "ns": K.LOSS_NS, "ova": K.LOSS_OVA, "hs": K
 
 _EOS = EOS.encode()
 _READ_BLOCK = 1 << 24  # bytes read at a time: the token lists of one block stay small
-_NUL_TO_SPACE = bytes.maketrans(b"\0", b" ")  # fastText also splits on NUL; bytes.split() doesn't
 _FASTTEXT_MAGIC = (793712314).to_bytes(4, "little")  # the first 4 bytes of fastText's .bin
-_PREDICT_BATCH = 8192  # lines scored at once by predict/test: (batch, labels) floats
+_PREDICT_BATCH = 8192  # lines read at once by the predict command
+_SCORES_AT_ONCE = 1 << 22  # predict/test score lines in batches of (lines x labels) <= this
 # fastText's Python aliases for some arguments (``read_args`` in its FastText.py)
 _ALIASES = {
     "min_count": "minCount",
@@ -174,12 +174,14 @@ class _Tokens:
 
     ``distinct``: each distinct token once, as bytes, in order of first appearance;
     ``ids`` ``(T,)`` int32: the file's tokens as indices into ``distinct``;
-    ``counts`` ``(len(distinct),)`` int64: how often each occurs.
+    ``counts`` ``(len(distinct),)`` int64: how often each occurs;
+    ``hashes`` ``(len(distinct),)`` int32: each one's ``fnv1a``, as fastText stores it.
     """
 
     distinct: list[bytes]
     ids: np.ndarray
     counts: np.ndarray
+    hashes: np.ndarray
 
     def find(self, token: bytes) -> int:
         try:
@@ -188,22 +190,60 @@ class _Tokens:
             return -1
 
 
-def _tokenize(blocks: Iterable[bytes]) -> _Tokens:
-    """fastText's ``readWord`` over whole blocks: tokens are split at ASCII whitespace and NUL,
-    and each newline is a ``</s>`` token (so a line's tokens end with it, as in fastText).
+_EOS_ARRAY = np.frombuffer(_EOS, np.uint8)
 
-    Blocks must end at a newline (or at the end of the text), so no token is cut in two.
+
+def _tokenize(blocks: Iterable[bytes]) -> _Tokens:
+    """fastText's ``readWord`` over whole blocks (compiled: ``K.tokenize_block``): tokens are
+    split at ASCII whitespace and NUL, and each newline is a ``</s>`` token, so that a line's
+    tokens end with it, as in fastText.
+
+    Blocks must end at a newline (or at the end of the text), so that no token is cut in two.
     """
-    index: dict[bytes, int] = {}
+    table = np.full(1 << 16, -1, np.int32)
+    keys = np.empty(1 << 20, np.uint8)
+    key_ptr = np.zeros((1 << 15) + 1, np.int64)
+    key_hash = np.zeros(1 << 15, np.uint32)
+    counts = np.zeros(1 << 15, np.int64)
+    nkeys, eos_id = 0, -1
     parts = []
     for block in blocks:
-        tokens = block.translate(_NUL_TO_SPACE).replace(b"\n", b" </s> ").split()
-        fresh = [tok for tok in dict.fromkeys(tokens) if tok not in index]
-        index.update(zip(fresh, range(len(index), len(index) + len(fresh))))
-        parts.append(np.fromiter(map(index.__getitem__, tokens), np.int32, len(tokens)))
-    ids = np.concatenate(parts) if parts else np.empty(0, np.int32)
-    counts = np.bincount(ids, minlength=len(index)).astype(np.int64)
-    return _Tokens(list(index), ids, counts)
+        buf = np.frombuffer(block, np.uint8)
+        # at most one token per two bytes (a byte and a separator), plus one per newline
+        ids = np.empty(len(block) // 2 + 1 + block.count(b"\n"), np.int32)
+        pos = nt = 0
+        while True:
+            pos, nt, nkeys, eos_id, status = K.tokenize_block(
+                buf, pos, _EOS_ARRAY, eos_id, table, keys, key_ptr, key_hash, counts, nkeys,
+                ids, nt,
+            )
+            if status != K.FULL:
+                break
+            # a new token did not fit: double whatever is full, then go on from it
+            if key_ptr[nkeys] + 4096 > keys.size:
+                keys = _grown(keys, 2 * keys.size + len(block))
+            if nkeys + 1 >= key_hash.size:
+                key_hash = _grown(key_hash, 2 * key_hash.size)
+                counts = _grown(counts, key_hash.size)
+                key_ptr = _grown(key_ptr, key_hash.size + 1)
+            if 2 * (nkeys + 1) > table.size:
+                table = K.rehash(2 * table.size, key_hash, nkeys)
+        parts.append(ids[:nt])
+    bounds = key_ptr[: nkeys + 1].tolist()
+    blob = keys[: bounds[-1]].tobytes()
+    distinct = [blob[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+    return _Tokens(
+        distinct,
+        np.concatenate(parts) if parts else np.empty(0, np.int32),
+        counts[:nkeys].copy(),
+        key_hash[:nkeys].view(np.int32).copy(),
+    )
+
+
+def _grown(a: np.ndarray, size: int) -> np.ndarray:
+    out = np.zeros(size, a.dtype)
+    out[: a.size] = a
+    return out
 
 
 def _file_blocks(path: PathLike) -> Iterator[bytes]:
@@ -252,7 +292,7 @@ def _line_text(path: PathLike, lineno: int, width: int = 60) -> str:
     return ""
 
 
-# ---- the dictionary -------------------------------------------------------------------------------
+# ---- the dictionary ------------------------------------------------------------------------------
 class _Dictionary:
     """fastText's dictionary: the words by decreasing count, then the labels by decreasing count.
 
@@ -351,14 +391,15 @@ class _Lines:
         tokens = np.diff(np.concatenate([[0], ends]))
         if tokens.size:
             tokens[-1] += int(self.tokens.sum()) - int(ends[-1])
-        return _Lines(
-            *_select_csr(self.row_ptr, self.rows, keep),
-            *_select_csr(self.label_ptr, self.labels, keep),
-            tokens, self.words[kept], self.label_tokens[kept],
-        )
+        row_ptr, rows = _select_csr(self.row_ptr, self.rows, keep)
+        label_ptr, labels = _select_csr(self.label_ptr, self.labels, keep)
+        return _Lines(row_ptr, rows, label_ptr, labels, tokens, self.words[kept],
+                      self.label_tokens[kept])
 
 
-def _select_csr(ptr: np.ndarray, values: np.ndarray, keep: np.ndarray) -> tuple:
+def _select_csr(
+    ptr: np.ndarray, values: np.ndarray, keep: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     sizes = np.diff(ptr)
     new_ptr = np.zeros(int(keep.sum()) + 1, np.int64)
     np.cumsum(sizes[keep], out=new_ptr[1:])
@@ -369,11 +410,10 @@ def _encode(tokens: _Tokens, d: _Dictionary, args: SupervisedArgs) -> _Lines:
     """fastText's ``getLine`` on every line: rows of the words (or of their character n-grams),
     then of the word n-grams; the ids of the known labels."""
     word_id, label_id, is_label = d.lookup(tokens.distinct, args.label.encode("utf-8"))
-    buf, starts = _joined(tokens.distinct)
-    hashes = K.hash_tokens(buf, starts).view(np.int32)
     eos = tokens.find(_EOS)
     use_sub = args.maxn > 0
     if use_sub:
+        buf, starts = _joined(tokens.distinct)
         no_ngrams = is_label.copy()
         if eos >= 0:
             no_ngrams[eos] = True  # </s> is a word without character n-grams
@@ -384,7 +424,7 @@ def _encode(tokens: _Tokens, d: _Dictionary, args: SupervisedArgs) -> _Lines:
     else:
         sub_ptr, sub_rows = np.zeros(1, np.int64), np.zeros(0, np.int32)
     out = K.encode_lines(
-        tokens.ids, eos, word_id, label_id, is_label, hashes, sub_ptr, sub_rows, use_sub,
+        tokens.ids, eos, word_id, label_id, is_label, tokens.hashes, sub_ptr, sub_rows, use_sub,
         args.wordNgrams, args.bucket, d.nwords,
     )
     return _Lines(*out)
@@ -418,7 +458,7 @@ def _check_training_lines(path: str, lines: _Lines, args: SupervisedArgs) -> Non
         )
 
 
-# ---- the model: an EmbeddingBag and a Linear ------------------------------------------------------
+# ---- the model: an EmbeddingBag and a Linear -----------------------------------------------------
 class FastTextClassifier(nn.Module):
     """fastText's supervised network: the mean of a text's rows, then a Linear to the labels.
 
@@ -498,7 +538,7 @@ def _huffman_paths(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return np.array(ptr, np.int64), np.array(nodes, np.int32), np.array(codes, np.int8)
 
 
-# ---- the user's object ------------------------------------------------------------------------------
+# ---- the user's object ---------------------------------------------------------------------------
 class FastText:
     """A trained supervised model with fastText's Python API (``fasttext.FastText._FastText``).
 
@@ -640,11 +680,19 @@ class FastText:
         n = lines.row_ptr.size - 1
         ids = np.full((n, k), -1, np.int64)
         probs = np.zeros((n, k), np.float64)
-        for lo in range(0, n, _PREDICT_BATCH):
-            hi = min(n, lo + _PREDICT_BATCH)
+        nlabels = self._dict.nlabels
+        batch = max(1, _SCORES_AT_ONCE // nlabels)
+        for lo in range(0, n, batch):
+            hi = min(n, lo + batch)
             ptr = lines.row_ptr[lo : hi + 1]
             p = self._probabilities(ptr - ptr[0], lines.rows[ptr[0] : ptr[-1]])
-            order = np.argsort(-p, axis=1, kind="stable")[:, :k]
+            if k < nlabels and nlabels > 64:  # many labels: find the k best before sorting
+                best = np.argpartition(-p, k - 1, axis=1)[:, :k]
+                best = np.sort(best, axis=1)  # ties keep the label order, as below
+                inner = np.argsort(-np.take_along_axis(p, best, axis=1), axis=1, kind="stable")
+                order = np.take_along_axis(best, inner, axis=1)
+            else:
+                order = np.argsort(-p, axis=1, kind="stable")[:, :k]
             top = np.take_along_axis(p, order, axis=1)
             keep = (top >= threshold) & (np.diff(ptr) > 0)[:, None]
             ids[lo:hi] = np.where(keep, order, -1)
@@ -690,7 +738,7 @@ class FastText:
         """
         k = self._check_k(k)
         single = isinstance(text, str)
-        texts = [text] if single else list(text)  # type: ignore[arg-type]
+        texts: list[Any] = [text] if single else list(text)
         for i, t in enumerate(texts):
             if not isinstance(t, str):
                 raise TypeError(f"predict takes a str or a list of str; item {i} is "
@@ -707,10 +755,15 @@ class FastText:
         return out_labels, [p.astype(np.float32) for p in out_probs]
 
     # -- evaluating -------------------------------------------------------------------------------
-    def _meter(self, path: PathLike, k: int, threshold: float) -> dict[str, Any]:
-        path = _check_readable(path, "test file")
+    def _meter(self, source: PathLike | bytes, k: int, threshold: float) -> dict[str, Any]:
+        """fastText's ``Meter`` over a labelled file (a path, or its bytes)."""
         k = self._check_k(k)
-        lines = _encode(_tokenize(_file_blocks(path)), self._dict, self.args)
+        if isinstance(source, bytes):
+            path, blocks = "<stdin>", [source]
+        else:
+            path = _check_readable(source, "test file")
+            blocks = _file_blocks(path)  # type: ignore[assignment]
+        lines = _encode(_tokenize(blocks), self._dict, self.args)
         # fastText scores the lines that have a known label and at least one row
         lines = lines.select((lines.num_labels > 0) & (lines.num_rows > 0))
         n = lines.row_ptr.size - 1
@@ -720,12 +773,11 @@ class FastText:
                 f"with {self.args.label!r}; the model's are e.g. {self.labels[:3]})"
             )
         ids, _ = self._top_k(lines, k, threshold)
-        example = np.repeat(np.arange(n), lines.num_labels)
-        gold = np.zeros((n, self._dict.nlabels + 1), bool)  # last column: "no prediction"
-        gold[example, lines.labels] = True
-        predicted = ids >= 0
-        hit = predicted & np.take_along_axis(gold, np.where(predicted, ids, -1), axis=1)
         m = self._dict.nlabels
+        # a prediction is right when (line, label) is among the line's (line, label) pairs
+        gold_pairs = np.repeat(np.arange(n), lines.num_labels) * m + lines.labels
+        predicted = ids >= 0
+        hit = predicted & np.isin(np.arange(n)[:, None] * m + ids, gold_pairs)
         return {
             "n": n,
             "predicted": int(predicted.sum()),
@@ -746,7 +798,12 @@ class FastText:
         >>> model.test("cooking.valid")  # doctest: +SKIP
         (3000, 0.59, 0.255)
         """
-        m = self._meter(path, k, threshold)
+        return self._test_source(path, k, threshold)
+
+    def _test_source(
+        self, source: PathLike | bytes, k: int, threshold: float
+    ) -> tuple[int, float, float]:
+        m = self._meter(source, k, threshold)
         precision = m["hits"] / m["predicted"] if m["predicted"] else math.nan
         recall = m["hits"] / m["gold"] if m["gold"] else math.nan
         return m["n"], precision, recall
@@ -769,7 +826,7 @@ class FastText:
             }
         return out
 
-    # -- saving ---------------------------------------------------------------------------------------
+    # -- saving ------------------------------------------------------------------------------------
     def save_model(self, path: PathLike) -> None:
         """Write the model to ``path`` (atomically: on any error an existing file is kept).
 
@@ -812,7 +869,7 @@ def _long(a: np.ndarray) -> Tensor:
     return Tensor._wrap(np.ascontiguousarray(a, dtype=np.int64))
 
 
-# ---- loading -------------------------------------------------------------------------------------------
+# ---- loading -------------------------------------------------------------------------------------
 def load_model(path: PathLike) -> FastText:
     """Read a model :meth:`FastText.save_model` wrote.
 
@@ -834,9 +891,12 @@ def load_model(path: PathLike) -> FastText:
     try:
         meta = load_metadata(path)
     except (CheckpointError, ValueError) as exc:
+        reason = str(exc).removeprefix(f"{path}: ")
+        if "truncated" in reason:
+            raise ModelFileError(f"{path}: {reason}") from None
         raise ModelFileError(
-            f"{path} is not a firstlayer supervised model (one that FastText.save_model "
-            f"writes): {exc}"
+            f"{path} is not a model saved by firstlayer (FastText.save_model, 'firstlayer "
+            f"supervised'): {reason}"
         ) from None
     if meta.get("format") != FORMAT:
         raise ModelFileError(
@@ -852,7 +912,7 @@ def load_model(path: PathLike) -> FastText:
         tensors = {name: t._data for name, t in _load_tensors(path).items()}
         return _from_saved(tensors, meta)
     except CheckpointError as exc:
-        raise ModelFileError(f"{path}: the model file is damaged: {exc}") from None
+        raise ModelFileError(str(exc)) from None
     except (KeyError, ValueError, TypeError) as exc:
         raise ModelFileError(f"{path}: the model file is inconsistent: {exc}") from None
 
@@ -862,7 +922,10 @@ def _from_saved(tensors: dict[str, np.ndarray], meta: dict[str, str]) -> FastTex
     saved = json.loads(meta["args"])
     args = SupervisedArgs(**{k: v for k, v in saved.items() if k in names})
     args.check()
-    blob = tensors["dictionary.entries"].tobytes()
+    codes = tensors["dictionary.entries"]  # UTF-8 bytes (firstlayer loads U8 as int32)
+    if codes.ndim != 1 or (codes.size and (codes.min() < 0 or codes.max() > 255)):
+        raise ValueError("dictionary.entries is not a byte string")
+    blob = codes.astype(np.uint8).tobytes()
     entries = blob.split(b"\n") if blob else []
     counts = tensors["dictionary.counts"]
     nwords = int(meta["nwords"])
@@ -883,7 +946,7 @@ def _from_saved(tensors: dict[str, np.ndarray], meta: dict[str, str]) -> FastTex
     return FastText(model, d, args)
 
 
-# ---- training --------------------------------------------------------------------------------------
+# ---- training ------------------------------------------------------------------------------------
 def train_supervised(
     input: PathLike,  # noqa: A002  (fastText's name)
     lr: float = 0.1,
@@ -952,7 +1015,7 @@ def train_supervised(
     >>> model.test("valid.txt")  # doctest: +SKIP
     (3000, 0.62, 0.62)
     """
-    values = dict(
+    values: dict[str, Any] = dict(
         lr=lr, dim=dim, ws=ws, epoch=epoch, minCount=minCount, minCountLabel=minCountLabel,
         minn=minn, maxn=maxn, neg=neg, wordNgrams=wordNgrams, loss=loss, bucket=bucket,
         thread=_default_threads() if thread is None else thread, lrUpdateRate=lrUpdateRate,
@@ -972,7 +1035,7 @@ def train_supervised(
 
     start = time.perf_counter()
     tokens = _tokenize(_file_blocks(path))
-    if tokens.ids.size == 0:
+    if not set(tokens.distinct) - {_EOS}:
         raise SupervisedFileError(
             f"{path} is empty (or only whitespace): write one labelled document per line, "
             f"e.g. '{args.label}sports the match ended in a draw'"
@@ -1068,8 +1131,9 @@ def _fit(model: FastText, ex: _Lines, total_tokens: int, start: float) -> None:
         neg_cdf = np.ones(1)
     paths = model._paths if model._paths is not None else (
         np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int8))
-    counters = np.zeros(threads, np.int64)
-    stats = np.zeros((threads, 2), np.float64)
+    # one 64-byte cache line per thread, so that a thread's writes do not slow the others
+    counters = np.zeros((threads, 8), np.int64)
+    stats = np.zeros((threads, 8), np.float64)
     n = ex.row_ptr.size - 1
     errors: list[BaseException] = []
 
@@ -1094,13 +1158,15 @@ def _fit(model: FastText, ex: _Lines, total_tokens: int, start: float) -> None:
             if args.verbose > 1:
                 _print_progress(args, counters, stats, total_tokens, train_start, final=False)
     except KeyboardInterrupt:
-        counters[0] = total_tokens  # every worker stops at its next example
+        counters[0, 0] = total_tokens  # every worker stops at its next example
         for w in workers:
             w.join()
         raise
     if errors:
         raise errors[0]
-    if not (np.isfinite(w_in).all() and np.isfinite(w_out).all()):
+    # a non-finite input row would reach the losses and the output matrix: checking those is
+    # enough, and cheap (the input matrix can be gigabytes)
+    if not (np.isfinite(stats[:, 0]).all() and np.isfinite(w_out).all()):
         raise FloatingPointError(  # not seen in our tests; here so that it can never go unsaid
             f"training diverged (a weight is not finite) at lr={args.lr}: try a smaller lr"
         )
@@ -1114,7 +1180,7 @@ def _print_progress(
     final: bool,
 ) -> None:
     """fastText's progress line: progress, words/sec/thread, lr, average loss, ETA."""
-    done = min(int(counters.sum()), total)
+    done = min(int(counters[:, 0].sum()), total)
     progress = 1.0 if final else done / total
     elapsed = max(time.perf_counter() - start, 1e-9)
     wst = done / elapsed / args.thread
@@ -1125,3 +1191,87 @@ def _print_progress(
     line = (f"\rProgress: {100 * progress:5.1f}% words/sec/thread: {wst:7.0f} lr: {lr:9.6f} "
             f"avg.loss: {avg_loss:9.6f} ETA: {eta // 3600:3d}h{eta // 60 % 60:2d}m{eta % 60:2d}s")
     print(line, end="\n" if final else "", file=sys.stderr, flush=True)
+
+
+# ---- the command line: ``firstlayer supervised | test | predict`` ------------------------------
+# ``firstlayer.cli`` declares the arguments (so that ``--help`` needs no compiler) and calls these.
+def _usage(exc: BaseException) -> Exception:
+    from ..cli import UsageError
+
+    return UsageError(str(exc))
+
+
+def run_supervised_command(args: Any) -> int:
+    """``firstlayer supervised TRAIN -o MODEL [--lr ...]``: train, then save the model."""
+    names = {f.name for f in fields(SupervisedArgs)}
+    params = {k: v for k, v in vars(args).items() if k in names and v is not None}
+    out_dir = os.path.dirname(os.path.abspath(args.output))
+    try:
+        if not os.path.isdir(out_dir):
+            raise FileNotFoundError(f"can't write {args.output!r}: folder {out_dir!r} does not "
+                                    "exist")
+        model = train_supervised(args.input, **params)
+        model.save_model(args.output)
+    except (OSError, ValueError, TypeError, FloatingPointError) as exc:
+        raise _usage(exc) from None
+    d = model._dict
+    print(f"Saved {args.output}: {d.nwords} words, {d.nlabels} labels, input matrix "
+          f"{d.nwords + model.args.bucket} x {model.args.dim}")
+    return 0
+
+
+def _load_for_command(path: str) -> FastText:
+    try:
+        return load_model(path)
+    except (OSError, ValueError) as exc:
+        raise _usage(exc) from None
+
+
+def run_test_command(args: Any) -> int:
+    """``firstlayer test MODEL FILE [--k K] [--threshold T]``: fastText's ``test`` output."""
+    model = _load_for_command(args.model)
+    try:
+        source = sys.stdin.buffer.read() if args.file == "-" else args.file
+        n, precision, recall = model._test_source(source, args.k, args.threshold)
+    except (OSError, ValueError, TypeError) as exc:
+        raise _usage(exc) from None
+    k = model._check_k(args.k)
+    print(f"N\t{n}")
+    print(f"P@{k}\t{precision:.3g}")
+    print(f"R@{k}\t{recall:.3g}")
+    return 0
+
+
+def run_predict_command(args: Any) -> int:
+    """``firstlayer predict MODEL [FILE|-] [--k K] [--threshold T] [--prob]``: one line of
+    labels (with ``--prob``: label probability pairs) per input line, as fastText's
+    ``predict`` / ``predict-prob``."""
+    model = _load_for_command(args.model)
+    try:
+        model._check_k(args.k)
+        stream = sys.stdin.buffer if args.file == "-" else open(
+            _check_readable(args.file, "input file"), "rb")
+    except (OSError, ValueError, TypeError) as exc:
+        raise _usage(exc) from None
+    with stream:
+        batch: list[str] = []
+        for raw in stream:
+            batch.append(raw.rstrip(b"\r\n").decode("utf-8", "surrogateescape"))
+            if len(batch) == _PREDICT_BATCH:
+                _print_predictions(model, batch, args)
+                batch = []
+        if batch:
+            _print_predictions(model, batch, args)
+    return 0
+
+
+def _print_predictions(model: FastText, texts: list[str], args: Any) -> None:
+    labels, probs = model.predict(texts, k=args.k, threshold=args.threshold)
+    out = []
+    for names, p in zip(labels, probs):
+        if args.prob:
+            out.append(" ".join(f"{name} {float(q):g}" for name, q in zip(names, p)))
+        else:
+            out.append(" ".join(names))
+    sys.stdout.write("\n".join(out) + "\n")
+    sys.stdout.flush()

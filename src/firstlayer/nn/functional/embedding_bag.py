@@ -303,15 +303,16 @@ def _sum_mean_forward(
         grad_psw: np.ndarray | None = None
         if weight.requires_grad:
             # each entry's share of its bag's gradient: grad_W = Aᵀ @ g, A's entries scaled
+            # (computed in float64 and rounded once, as torch does)
             coef = data
-            if mean or scale_grad_by_freq:
-                coef = data.astype(np.float64)
+            if scale_grad_by_freq:
+                counts = np.bincount(bags.ids, minlength=num_rows)
+                coef = data / counts[bags.ids]  # float64
                 if mean:
                     coef /= np.repeat(lens, lens)
-                if scale_grad_by_freq:
-                    counts = np.bincount(bags.ids, minlength=num_rows)
-                    coef /= counts[bags.ids]
                 coef = coef.astype(W.dtype)
+            elif mean:  # data is all ones: one 1/len per bag, repeated for its entries
+                coef = np.repeat((1.0 / np.maximum(lens, 1)).astype(W.dtype), lens)
             if sparse:
                 uniq, inverse = _backend.unique_rows(bags.ids, num_rows)
                 vals = _backend.csr_t_matmul(bags.indptr, inverse, coef, uniq.shape[0], g)

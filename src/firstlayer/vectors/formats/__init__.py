@@ -169,6 +169,7 @@ def load_vectors(
             if format == "word2vec-binary":
                 keys, vectors, fields = read_binary(
                     stream,
+                    raw if compression is None else None,
                     name=name,
                     selector=selector,
                     dtype=dt,

@@ -70,14 +70,13 @@ def parse_simple(
         ``(values, ok)``: float64 values, shape (n,), and where the token had the simple form
         (values elsewhere are garbage).
     """
-    length = ends - starts
     neg = buf[starts] == 0x2D  # '-'
     at = starts + neg
     int_digit = buf[at] - np.uint8(0x30)
     ok = (int_digit < 10) & (buf[at + 1] == 0x2E)  # one integer digit, then '.'
-    frac_len = (length - 2 - neg).astype(np.uint64)  # a negative count wraps: rejected
+    frac_len = (ends - at - 2).astype(np.uint64)  # a negative count wraps: rejected
     ok &= frac_len <= _U(16)
-    frac_len[~ok] = 0
+    frac_len *= ok  # 0 where rejected: keeps the table lookups below in range
     lanes = win[ends - 16].view(np.uint64).reshape(-1, 2)  # the 16 bytes that end the token
     n_hi = np.minimum(frac_len, _U(8))
     hi = _keep_top(lanes[:, 1], n_hi)

@@ -12,8 +12,11 @@ import contextlib
 import gzip
 import lzma
 import os
+import zlib
 from collections.abc import Iterator
 from typing import IO
+
+from .errors import TruncatedVectorFileError
 
 MAGIC: dict[str, bytes] = {
     "gzip": b"\x1f\x8b",
@@ -58,6 +61,25 @@ def _decompressing(raw: IO[bytes], compression: str | None) -> IO[bytes]:
     return raw
 
 
+class _Decompressed:
+    """A decompressing stream whose damage (a cut-off or corrupt gzip/bz2/xz file) surfaces as
+    :class:`TruncatedVectorFileError` naming the file, not as a bare ``EOFError``/``OSError``."""
+
+    def __init__(self, stream: IO[bytes], name: str, compression: str) -> None:
+        self.stream, self.name, self.compression = stream, name, compression
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self.stream.read(size)
+        except (EOFError, OSError, zlib.error, lzma.LZMAError) as err:
+            raise TruncatedVectorFileError(
+                f"{self.name}: the {self.compression} data is damaged or cut off ({err})"
+            ) from err
+
+    def close(self) -> None:
+        self.stream.close()
+
+
 @contextlib.contextmanager
 def open_read(path: str | os.PathLike) -> Iterator[tuple[IO[bytes], IO[bytes], str | None]]:
     """``(stream, raw, compression)``: ``stream`` yields the decompressed bytes, ``raw`` is the
@@ -65,21 +87,20 @@ def open_read(path: str | os.PathLike) -> Iterator[tuple[IO[bytes], IO[bytes], s
     with open(path, "rb") as raw:
         compression = sniff_compression(raw.read(8))
         raw.seek(0)
-        stream = _decompressing(raw, compression)
+        if compression is None:
+            yield raw, raw, None
+            return
+        stream = _Decompressed(_decompressing(raw, compression), repr(os.fspath(path)), compression)
         try:
-            yield stream, raw, compression
+            yield stream, raw, compression  # type: ignore[misc]
         finally:
-            if stream is not raw:
-                stream.close()
+            stream.close()
 
 
 def read_head(path: str | os.PathLike, size: int = 1 << 16) -> tuple[bytes, str | None]:
     """The first ``size`` decompressed bytes of a file and its compression."""
     with open_read(path) as (stream, _, compression):
-        try:
-            return stream.read(size), compression
-        except (OSError, EOFError, lzma.LZMAError) as err:  # a damaged compressed file
-            raise OSError(f"{os.fspath(path)!r}: can't decompress ({compression}): {err}") from err
+        return stream.read(size), compression
 
 
 @contextlib.contextmanager

@@ -42,18 +42,6 @@ class GrowingRows:
         self._data[self.n : self.n + k] = block
         self.n += k
 
-    def gather(self, records: np.ndarray, offsets: np.ndarray) -> None:
-        """Append ``records[offsets]``: ``records`` a ``'V{4*dim}'`` view of little-endian
-        float32 rows. Straight into the matrix when it is float32 (no temporary)."""
-        k = offsets.size
-        if self._data.dtype == np.dtype("<f4"):
-            self._reserve(self.n + k)
-            out = self._data[self.n : self.n + k].view(records.dtype).reshape(k)
-            np.take(records, offsets, out=out)
-            self.n += k
-        else:
-            self.append(records[offsets].view("<f4").reshape(k, self.dim))
-
     def keep(self, rows: np.ndarray) -> None:
         """Keep only ``rows`` (increasing indices), moved to the front in place, a block at a
         time (no full-size temporary): a row never moves backward past one not yet read."""

@@ -1,7 +1,7 @@
 """The text formats: ``"word2vec"`` (a ``count dim`` header line, then ``word x1 ... xdim`` per
 line; fastText's ``.vec``) and ``"glove"`` (the same lines, no header).
 
-Reading works on blocks of ~1 MB of whole lines, never on one line at a time:
+Reading works on blocks of ~0.5 MB of whole lines, never on one line at a time:
 
 1. Find every whitespace byte of the block at once (``np.flatnonzero``); the tokens are what
    lies between. Lines end at the newlines; empty tokens (``\\r``, double or trailing spaces)
@@ -10,10 +10,13 @@ Reading works on blocks of ~1 MB of whole lines, never on one line at a time:
    word, so words may contain spaces (GloVe 840B has ``"New York"``-like keys) or
    non-breaking/full-width spaces (never split: only ASCII whitespace separates tokens).
 3. Keep only the rows wanted (``limit``, ``vocab``, duplicates), then parse their numbers with
-   the vectorised parser (:mod:`._numparse`) straight into the preallocated matrix.
+   the vectorised parser (:mod:`._numparse`) and copy them into the preallocated matrix.
+
+Tokenising the next blocks and parsing run on worker threads (NumPy releases the GIL in each
+operation); decoding words and choosing rows stay in file order on the calling thread.
 
 Writing formats a block of rows at once (:mod:`._numformat`): the same digits gensim writes
-(``str(np.float32(v))``, the shortest that reads back exactly), 5-10x faster.
+(``str(np.float32(v))``, the shortest that reads back exactly), byte for byte.
 """
 
 from __future__ import annotations
@@ -237,7 +240,7 @@ class _TextReader:
         if short.size:
             i = int(short[0])
             first = int(line_end[i] - counts[i])
-            word = block.token(first) if counts[i] else b""
+            word = block.token(first)
             raise self._error(
                 int(line_numbers[i]),
                 f"the word {word[:40]!r} is followed by {counts[i] - 1} numbers; every vector "
@@ -304,8 +307,9 @@ def read_text(
         text = text[first_newline + 1 :]
         line = 2
     elif fmt == "word2vec":
+        first_line = text[:80].split(b"\n")[0]
         raise VectorFileError(
-            f"{name}: the first line {text[: min(first_newline, 80)]!r} is not a 'count dim' "
+            f"{name}: the first line {first_line!r} is not a 'count dim' "
             "header; a file without one is format='glove'"
         )
     block = _Block(text) if text else None
@@ -426,7 +430,12 @@ def _pipeline(
                 if not tokenised:
                     break
                 block = tokenised.popleft().result()
-                chosen = reader.select(block, line)
+                try:
+                    chosen = reader.select(block, line)
+                except VectorFileError:  # an error further up the file is reported first
+                    while parsed:
+                        _append(reader.rows, parsed.popleft())
+                    raise
                 line += block.counts.size
                 on_block()
                 parsed.append(None if chosen is None else pool.submit(reader.parse, chosen))
