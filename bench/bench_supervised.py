@@ -16,10 +16,16 @@ The data (no network): a generated topic-classification corpus, written to a tem
   probability 0.5; 5% of the labels are replaced by a random topic (label noise);
 - 300,000 training and 30,000 test documents (``--small``: 60,000 and 10,000).
 
+Timing: the wall-clock time of the ``train_supervised`` call (reading the file included), with
+``thread=2``, the two libraries alternating, ``--repeat`` runs each (median); firstlayer's
+compiled kernels are loaded (or compiled, once per install) before the timings. Each run also
+reports how many cores other processes kept busy meanwhile (``bench_core.OthersLoad``).
+
 Usage::
 
-    python bench/bench_supervised.py            # both configurations, prints a table
-    python bench/bench_supervised.py --small    # a quicker run on a smaller corpus
+    python bench/bench_supervised.py                  # three configurations, prints a table
+    python bench/bench_supervised.py --small          # a quicker run on a smaller corpus
+    python bench/bench_supervised.py --only bigrams   # the configurations whose name has this
 """
 
 from __future__ import annotations
@@ -32,6 +38,8 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+
+from bench_core import OthersLoad
 
 N_TOPICS = 20
 VOCAB = 60_000
@@ -119,6 +127,7 @@ class Row:
     seconds: float
     p_at_1: float
     n_test: int
+    others: float | None  # cores other processes kept busy during the training
 
 
 def run_fasttext(train: str, test: str, config: str, params: dict) -> Row | None:
@@ -132,6 +141,7 @@ def run_fasttext(train: str, test: str, config: str, params: dict) -> Row | None
         )
         return None
     for attempt in range(1, 4):
+        load = OthersLoad()
         start = time.perf_counter()
         try:
             model = fasttext.train_supervised(train, verbose=0, **params)
@@ -139,19 +149,22 @@ def run_fasttext(train: str, test: str, config: str, params: dict) -> Row | None
             print(f"{config:24s} fastText   attempt {attempt} failed: {exc}", flush=True)
             continue
         seconds = time.perf_counter() - start
+        others = load.cores()
         n, p, _ = model.test(test)
-        return Row("fastText", config, seconds, p, n)
+        return Row("fastText", config, seconds, p, n, others)
     return None
 
 
 def run_firstlayer(train: str, test: str, config: str, params: dict) -> Row:
     from firstlayer.models import train_supervised
 
+    load = OthersLoad()
     start = time.perf_counter()
     model = train_supervised(train, verbose=0, **params)
     seconds = time.perf_counter() - start
+    others = load.cores()
     n, p, _ = model.test(test)
-    return Row("firstlayer", config, seconds, p, n)
+    return Row("firstlayer", config, seconds, p, n, others)
 
 
 CONFIGS: dict[str, dict] = {
@@ -197,8 +210,10 @@ def main() -> None:
                     row = run(train, test, config, params)
                     if row is not None:
                         rows[row.library].append(row)
+                        busy = "?" if row.others is None else f"{row.others:.2f}"
                         print(f"{row.config:24s} {row.library:10s} {row.seconds:7.2f} s  "
-                              f"p@1 {row.p_at_1:.4f}  (N={row.n_test})", flush=True)
+                              f"p@1 {row.p_at_1:.4f}  (N={row.n_test}; other processes: "
+                              f"{busy} cores)", flush=True)
             summary.append((config, params, rows))
         print("\nmedian of each library (fastText = fasttext-numpy2, both at the same settings)")
         print(f"{'config':24s} {'fastText s':>10s} {'ours s':>8s} {'time ratio':>10s} "

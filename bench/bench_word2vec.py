@@ -154,7 +154,7 @@ def numpy_sgns_words_per_second(sentences: list[list[str]], seconds: float = 20.
     total = int(model.cum_table[-1])
     done = 0
     start = time.perf_counter()
-    for words, starts, raw, _ in model._batches(sentences, None):
+    for words, _starts, raw, _ in model._batches(sentences, None):
         ids = words[words >= 0]
         keep = rng.random(len(ids)) * 2**32 <= model.sample_ints[ids]
         ids = ids[keep]
@@ -175,7 +175,8 @@ def numpy_sgns_words_per_second(sentences: list[list[str]], seconds: float = 20.
         h = syn0[x]  # (P, D)
         out = syn1[targets]  # (P, 6, D)
         f = np.einsum("pd,ptd->pt", h, out)
-        g = 0.025 * (labels - 1 / (1 + np.exp(-f)))
+        with np.errstate(over="ignore"):
+            g = 0.025 * (labels - 1 / (1 + np.exp(-f)))
         np.add.at(syn0, x, np.einsum("pt,ptd->pd", g, out))
         np.add.at(syn1, targets.ravel(), (g[:, :, None] * h[:, None, :]).reshape(-1, h.shape[1]))
         done += raw

@@ -235,6 +235,54 @@ def _run_predict(args: argparse.Namespace) -> int:
 COMMANDS += [_add_supervised, _add_test, _add_predict]
 
 
+def _add_word2vec(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "word2vec",
+        help="train word vectors (word2vec) on a text file",
+        description=(
+            "Train word2vec (gensim's defaults: CBOW, negative sampling, 5 epochs) on CORPUS, "
+            "one sentence per line with tokens separated by spaces (gzip/bz2/xz files are read "
+            "directly), and write the vectors to VECTORS. Shows progress (words/s, loss, time "
+            "left) on stderr."
+        ),
+    )
+    p.add_argument("corpus", metavar="CORPUS", help="the training text, one sentence per line")
+    p.add_argument("-o", "--output", required=True, metavar="VECTORS",
+                   help="the vectors file to write (.gz/.bz2/.xz: compressed)")
+    p.add_argument("--format", default="word2vec",
+                   help="word2vec (text, the default), glove, word2vec-binary or cache")
+    p.add_argument("--sg", action="store_true", help="skip-gram (default: CBOW)")
+    p.add_argument("--hs", action="store_true", help="hierarchical softmax (with --negative 0)")
+    p.add_argument("--dim", type=int, default=100, help="vector size (default: 100)")
+    p.add_argument("--window", type=int, default=5, help="context window (default: 5)")
+    p.add_argument("--epochs", type=int, default=5, help="passes over the corpus (default: 5)")
+    p.add_argument("--min-count", type=int, default=5,
+                   help="leave out words seen fewer times (default: 5)")
+    p.add_argument("--negative", type=int, default=5,
+                   help="noise words per example; 0: none (default: 5)")
+    p.add_argument("--sample", type=float, default=1e-3,
+                   help="downsampling of frequent words; 0: off (default: 0.001)")
+    p.add_argument("--alpha", type=float, default=0.025,
+                   help="learning rate at the start (default: 0.025)")
+    p.add_argument("--workers", type=int, default=3, help="training threads (default: 3)")
+    p.add_argument("--seed", type=int, default=1,
+                   help="random seed; with --workers 1 the same seed gives the same vectors "
+                   "(default: 1)")
+    p.add_argument("--save-model", metavar="MODEL",
+                   help="also save the whole model (to train it further from Python)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    p.set_defaults(run=_run_word2vec)
+
+
+def _run_word2vec(args: argparse.Namespace) -> int:
+    from .models._w2v_command import run_word2vec_command  # numba is imported only to train
+
+    return run_word2vec_command(args)
+
+
+COMMANDS.append(_add_word2vec)
+
+
 # ---- the entry point --------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     """The ``firstlayer`` parser with every command of ``COMMANDS``."""

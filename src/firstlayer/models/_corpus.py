@@ -12,17 +12,21 @@ gzip/bz2/xz compressed too).
 
 from __future__ import annotations
 
+import bz2
+import contextlib
+import gzip
 import io
 import itertools
+import lzma
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from types import GeneratorType
-from typing import Any
+from typing import IO, Any
 
 # gensim's MAX_WORDS_IN_BATCH: the size of one training job, and LineSentence's longest sentence.
 MAX_WORDS_IN_BATCH = 10000
 
-Sentence = list[str]
+Sentence = Sequence[str]
 
 
 class LineSentence:
@@ -60,9 +64,7 @@ class LineSentence:
             self.source.seek(0)
             yield from self._sentences(self.source, getattr(self.source, "name", "<file>"))
             return
-        from ..vectors.formats._open import open_read  # gzip/bz2/xz sniffed from the content
-
-        with open_read(self.source) as (stream, _, _compression):
+        with _open_text_bytes(self.source) as stream:
             yield from self._sentences(stream, os.fspath(self.source))
 
     def _sentences(self, lines: Iterable[Any], name: str) -> Iterator[Sentence]:
@@ -79,6 +81,23 @@ class LineSentence:
             tokens = line.split()
             for i in range(0, len(tokens), step):
                 yield tokens[i : i + step]
+
+
+# A compressed file is recognised by its first bytes, not its name.
+_MAGIC = {b"\x1f\x8b": gzip.open, b"BZh": bz2.open, b"\xfd7zXZ\x00": lzma.open}
+
+
+@contextlib.contextmanager
+def _open_text_bytes(path: str | os.PathLike) -> Iterator[IO[bytes]]:
+    """``path`` opened for reading bytes, decompressed if it is gzip, bz2 or xz."""
+    with open(path, "rb") as raw:
+        head = raw.read(8)
+    opener: Any = open
+    for magic, compressed_open in _MAGIC.items():
+        if head.startswith(magic):
+            opener = compressed_open
+    with opener(path, "rb") as stream:
+        yield stream
 
 
 def check_corpus(

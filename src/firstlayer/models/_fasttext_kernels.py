@@ -1,6 +1,6 @@
 """The supervised fastText model's hot loops, compiled by numba.
 
-Three jobs, each over whole arrays so that Python never loops per token:
+Each works on whole arrays, so that Python never loops per token:
 
 * ``tokenize_block``: fastText's reading of a file: bytes -> tokens -> ids of distinct tokens,
   with each token's FNV-1a hash (``_fasttext_hash.fnv1a``) and count;
@@ -8,6 +8,7 @@ Three jobs, each over whole arrays so that Python never loops per token:
 * ``encode_lines``: a file's token stream (ids into the file's own list of distinct tokens)
   -> one *example* per line: the line's input rows (word ids or their character n-grams, then
   the hashed word n-grams, in fastText's order) and its label ids;
+* ``uniform_rows``: the input matrix's U(-1/dim, 1/dim) start, block by block;
 * ``train_worker``: Hogwild SGD over the examples, one thread per call (``nogil``).
 
 The model is ``hidden = mean(W_in[rows])`` (an ``EmbeddingBag(mode="mean")``), ``scores =
@@ -63,7 +64,7 @@ def _fnv_step(h: np.uint32, byte: np.uint8) -> np.uint32:
     return np.uint32((h ^ np.uint32(np.int32(np.int8(byte)))) * _FNV_PRIME)
 
 
-# ---- word n-grams --------------------------------------------------------------------------
+# ---- word n-grams ---------------------------------------------------------------------------
 @numba.njit(inline="always")
 def _push_word_ngrams(
     hashes: np.ndarray, count: int, n: int, bucket: int, nwords: int, out: np.ndarray, pos: int
@@ -80,7 +81,7 @@ def _push_word_ngrams(
     return pos
 
 
-# ---- reading: bytes -> tokens -----------------------------------------------------------------
+# ---- reading: bytes -> tokens ---------------------------------------------------------------
 @numba.njit(inline="always")
 def _is_space(c: int) -> bool:
     # fastText's readWord splits at exactly these: space, \n, \r, \t, \v, \f, NUL
@@ -227,7 +228,77 @@ def rehash(size: int, key_hash: np.ndarray, nkeys: int) -> np.ndarray:
     return table
 
 
-# ---- a file's tokens -> examples -----------------------------------------------------------
+# ---- character n-grams ----------------------------------------------------------------------
+@numba.njit(**_JIT)
+def subword_rows(
+    buf: np.ndarray,
+    starts: np.ndarray,
+    word_id: np.ndarray,
+    is_label: np.ndarray,
+    no_ngrams: np.ndarray,
+    minn: int,
+    maxn: int,
+    bucket: int,
+    nwords: int,
+) -> tuple:
+    """Each token's input rows when ``maxn > 0``: its word id (if in the vocabulary), then the
+    rows of the character n-grams of ``"<" + token + ">"`` (``_fasttext_hash.char_ngram_rows``,
+    compiled). Labels get no rows; tokens marked ``no_ngrams`` (``</s>``) only their id.
+
+    Returns ``(ptr, rows)``: token ``t``'s rows are ``rows[ptr[t]:ptr[t + 1]]``.
+    """
+    n = starts.shape[0] - 1
+    ptr = np.zeros(n + 1, np.int64)
+    longest = 0
+    for t in range(n):
+        longest = max(longest, starts[t + 1] - starts[t])
+    word = np.empty(longest + 2, np.uint8)
+    ub = np.uint32(bucket)
+    for fill in range(2):  # pass 0 counts, pass 1 writes
+        if fill == 1:
+            for t in range(n):
+                ptr[t + 1] += ptr[t]
+            rows = np.empty(ptr[n], np.int32)
+        else:
+            rows = np.empty(0, np.int32)
+        for t in range(n):
+            pos = ptr[t]
+            count = 0
+            if is_label[t]:
+                continue
+            if word_id[t] >= 0:
+                if fill == 1:
+                    rows[pos + count] = word_id[t]
+                count += 1
+            if not no_ngrams[t]:
+                size = starts[t + 1] - starts[t] + 2
+                word[0] = 60  # "<"
+                for k in range(size - 2):
+                    word[k + 1] = buf[starts[t] + k]
+                word[size - 1] = 62  # ">"
+                for i in range(size):
+                    if word[i] & 0xC0 == 0x80:
+                        continue
+                    h = _FNV_OFFSET
+                    j = i
+                    m = 1
+                    while j < size and m <= maxn:
+                        h = _fnv_step(h, word[j])
+                        j += 1
+                        while j < size and word[j] & 0xC0 == 0x80:
+                            h = _fnv_step(h, word[j])
+                            j += 1
+                        if m >= minn and not (m == 1 and (i == 0 or j == size)):
+                            if fill == 1:
+                                rows[pos + count] = nwords + np.int64(h % ub)
+                            count += 1
+                        m += 1
+            if fill == 0:
+                ptr[t + 1] = count
+    return ptr, rows
+
+
+# ---- a file's tokens -> examples ------------------------------------------------------------
 @numba.njit(**_JIT)
 def encode_lines(
     tokens: np.ndarray,
@@ -336,22 +407,6 @@ def encode_lines(
 
 
 # ---- initialisation -------------------------------------------------------------------------
-@numba.njit(inline="always")
-def _splitmix64(state: np.uint64) -> tuple:
-    state = state + np.uint64(0x9E3779B97F4A7C15)
-    z = state
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return state, z ^ (z >> np.uint64(31))
-
-
-@numba.njit(inline="always")
-def _uniform01(state: np.uint64) -> tuple:
-    """The next state and a float64 uniform in [0, 1) (its top 53 bits)."""
-    state, z = _splitmix64(state)
-    return state, np.float64(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
-
-
 INIT_BLOCK = 4096  # rows per independently seeded block: the result is the same at any threads
 
 
@@ -386,6 +441,23 @@ def uniform_rows(weight: np.ndarray, bound: float, seed: int, block_lo: int, blo
 
 
 # ---- training -------------------------------------------------------------------------------
+@numba.njit(inline="always")
+def _splitmix64(state: np.uint64) -> tuple:
+    state = state + np.uint64(0x9E3779B97F4A7C15)
+    z = state
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return state, z ^ (z >> np.uint64(31))
+
+
+@numba.njit(inline="always")
+def _uniform01(state: np.uint64) -> tuple:
+    """The next state of a thread's generator (splitmix64) and a float64 uniform in [0, 1):
+    which label of a line is the target, which labels are the negatives."""
+    state, z = _splitmix64(state)
+    return state, np.float64(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
 @numba.njit(inline="always")
 def _sigmoid(x: float) -> float:
     if x >= 0:
@@ -551,72 +623,3 @@ def train_worker(
     counters[slot, 0] += local
     stats[slot, 0] = loss_sum
     stats[slot, 1] = count
-
-
-@numba.njit(**_JIT)
-def subword_rows(
-    buf: np.ndarray,
-    starts: np.ndarray,
-    word_id: np.ndarray,
-    is_label: np.ndarray,
-    no_ngrams: np.ndarray,
-    minn: int,
-    maxn: int,
-    bucket: int,
-    nwords: int,
-) -> tuple:
-    """Each token's input rows when ``maxn > 0``: its word id (if in the vocabulary), then the
-    rows of the character n-grams of ``"<" + token + ">"`` (``_fasttext_hash.char_ngram_rows``,
-    compiled). Labels get no rows; tokens marked ``no_ngrams`` (``</s>``) only their id.
-
-    Returns ``(ptr, rows)``: token ``t``'s rows are ``rows[ptr[t]:ptr[t + 1]]``.
-    """
-    n = starts.shape[0] - 1
-    ptr = np.zeros(n + 1, np.int64)
-    longest = 0
-    for t in range(n):
-        longest = max(longest, starts[t + 1] - starts[t])
-    word = np.empty(longest + 2, np.uint8)
-    ub = np.uint32(bucket)
-    for fill in range(2):  # pass 0 counts, pass 1 writes
-        if fill == 1:
-            for t in range(n):
-                ptr[t + 1] += ptr[t]
-            rows = np.empty(ptr[n], np.int32)
-        else:
-            rows = np.empty(0, np.int32)
-        for t in range(n):
-            pos = ptr[t]
-            count = 0
-            if is_label[t]:
-                continue
-            if word_id[t] >= 0:
-                if fill == 1:
-                    rows[pos + count] = word_id[t]
-                count += 1
-            if not no_ngrams[t]:
-                size = starts[t + 1] - starts[t] + 2
-                word[0] = 60  # "<"
-                for k in range(size - 2):
-                    word[k + 1] = buf[starts[t] + k]
-                word[size - 1] = 62  # ">"
-                for i in range(size):
-                    if word[i] & 0xC0 == 0x80:
-                        continue
-                    h = _FNV_OFFSET
-                    j = i
-                    m = 1
-                    while j < size and m <= maxn:
-                        h = _fnv_step(h, word[j])
-                        j += 1
-                        while j < size and word[j] & 0xC0 == 0x80:
-                            h = _fnv_step(h, word[j])
-                            j += 1
-                        if m >= minn and not (m == 1 and (i == 0 or j == size)):
-                            if fill == 1:
-                                rows[pos + count] = nwords + np.int64(h % ub)
-                            count += 1
-                        m += 1
-            if fill == 0:
-                ptr[t + 1] = count
-    return ptr, rows

@@ -48,7 +48,6 @@ _SHIFT = np.uint64(16)
 # Reassociation lets LLVM vectorise the dot products (sums in a different order, the same on
 # every run); "contract" allows fused multiply-adds. No "nnan"/"ninf": infinities stay exact.
 _FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
-_JIT = dict(nogil=True, cache=True, fastmath=_FASTMATH)
 
 
 @numba.njit(inline="always")
@@ -69,7 +68,7 @@ def _bisect_left(table: np.ndarray, x: np.uint64) -> int:
     return lo
 
 
-@numba.njit(**_JIT)
+@numba.njit(nogil=True, cache=True, fastmath=_FASTMATH)
 def subsample_and_windows(
     words: np.ndarray, starts: np.ndarray, sample_ints: np.ndarray, use_sample: bool,
     window: int, shrink_windows: bool, state: np.uint64,
@@ -111,14 +110,6 @@ def subsample_and_windows(
 
 
 @numba.njit(inline="always")
-def _log_sigmoid_neg(z: float) -> float:
-    """``-log(sigmoid(z))``, without overflow."""
-    if z > 0.0:
-        return math.log1p(math.exp(-z))
-    return -z + math.log1p(math.exp(z))
-
-
-@numba.njit(inline="always")
 def _score_and_step(
     h: np.ndarray, out: np.ndarray, targets: np.ndarray, labels: np.ndarray, nt: int,
     alpha: float, grads: np.ndarray, work: np.ndarray, compute_loss: bool,
@@ -135,17 +126,12 @@ def _score_and_step(
         for d in range(dim):
             f += h[d] * row[d]
         # float32 throughout: expf is several times cheaper than exp, and this runs per target
-        if f <= -6.0 or f >= 6.0:
-            continue
-        fi = int((f + 6.0) * 83)
-        xx = (fi / 1000.0 * 2.0 - 1.0) * 6.0
-        sig = np.float32(math.exp(xx) / (math.exp(xx) + 1.0))
-        g = np.float32(alpha) * (labels[k] - sig)
-        for d in range(dim):
-            work[d] += g * row[d]
-        for d in range(dim):
-            row[d] += g * h[d]
-    return loss
+        e = math.exp(-f)
+        grads[k] = np.float32(alpha) * (labels[k] - np.float32(1.0) / (np.float32(1.0) + e))
+        if compute_loss:
+            # -log sigmoid(f) = log1p(e), and -log sigmoid(-f) = log1p(e) + f, e = exp(-f)
+            term = math.log1p(e) if f > -15.0 else -f
+            loss += float(term if labels[k] > 0.5 else term + f)
     for k in range(nt):
         row = out[targets[k]]
         g = grads[k]
@@ -197,7 +183,7 @@ def _hs_targets(
     return n
 
 
-@numba.njit(**_JIT)
+@numba.njit(nogil=True, cache=True, fastmath=_FASTMATH)
 def train_batch_sg(
     syn0: np.ndarray, syn1neg: np.ndarray, syn1: np.ndarray, cum_table: np.ndarray,
     points: np.ndarray, codes: np.ndarray, codelens: np.ndarray,
@@ -292,7 +278,7 @@ def _move_context(
             row[d] += work[d]
 
 
-@numba.njit(**_JIT)
+@numba.njit(nogil=True, cache=True, fastmath=_FASTMATH)
 def train_batch_cbow(
     syn0: np.ndarray, syn1neg: np.ndarray, syn1: np.ndarray, cum_table: np.ndarray,
     points: np.ndarray, codes: np.ndarray, codelens: np.ndarray,
@@ -301,7 +287,8 @@ def train_batch_cbow(
     compute_loss: bool, fixed_negatives: np.ndarray,
 ) -> tuple[float, int, np.uint64]:
     """CBOW on one downsampled batch; as :func:`train_batch_sg`. A centre word without context
-    words (a one-word sentence) is not an example."""
+    words (a one-word sentence) is not an example, though its noise words are drawn (and
+    dropped), as gensim does, so that the draws stay in step with gensim's."""
     dim = syn0.shape[1]
     work = np.empty(dim, np.float32)
     neu1 = np.empty(dim, np.float32)
@@ -319,7 +306,10 @@ def train_batch_cbow(
             b = reduced[i]
             j0 = max(lo, i - window + b)
             j1 = min(hi, i + window + 1 - b)
-            if j1 - j0 < 2:
+            if j1 - j0 < 2:  # no context word: nothing to learn, but gensim's draws are made
+                if negative > 0 and fixed_negatives.shape[0] == 0:
+                    for _ in range(negative):
+                        state = _advance(state)
                 continue
             if hs:
                 count = _context_mean(syn0, idx, i, j0, j1, cbow_mean, neu1)

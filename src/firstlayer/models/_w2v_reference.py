@@ -72,7 +72,8 @@ def examples(
     """The training examples in the kernels' order: ``(input rows, centre word)``.
 
     Skip-gram: one example per (centre, context) pair, the context word's row as input.
-    CBOW: one per centre word with at least one context word, all context rows as input.
+    CBOW: one per centre word, all context rows as input; a centre word without context gets
+    an empty list (no example, but the kernels draw its noise words).
     """
     out: list[tuple[list[int], int]] = []
     ids = idx.tolist()
@@ -84,7 +85,7 @@ def examples(
                        if j != i]
             if sg:
                 out.extend(([ids[j]], ids[i]) for j in context)
-            elif context:
+            else:
                 out.append(([ids[j] for j in context], ids[i]))
     return out
 
@@ -137,7 +138,12 @@ def train_batch_reference(
     """
     loss = 0.0
     todo = examples(idx, bounds, reduced, model.window, bool(model.sg))
-    for n, (rows, centre) in enumerate(todo):
+    n = 0  # examples trained (the fixed noise words are per trained example)
+    for rows, centre in todo:
+        if not rows:  # CBOW without context: its noise words are drawn, nothing is learnt
+            if model.negative and fixed_negatives is None:
+                state = _draw_negatives(model.cum_table, model.negative, state)[1]
+            continue
         if model.hs:
             length = int(model._codelens[centre])
             points = model._points[centre, :length].tolist()
@@ -152,7 +158,8 @@ def train_batch_reference(
             targets = [centre, *noise]
             labels = [1.0] + [0.0] * len(noise)
             loss += _sgd_step(model, model.output, rows, targets, labels, alpha, with_loss)
-    return loss, len(todo), state
+        n += 1
+    return loss, n, state
 
 
 def train_job_reference(model: Word2Vec, job: _Job, with_loss: bool) -> tuple[float, int, int]:

@@ -25,10 +25,12 @@ format, the dictionary, the model, the API, saving and loading).
 Differences from fastText, on purpose:
 
 - Every row of the input matrix starts at U(-1/dim, 1/dim). fastText fills only the first
-  ``thread``/10 of it and leaves the rest of the memory as it was (``DenseMatrix::uniform``;
-  the memory is not zeroed): that uninitialised memory is what stops its training with
-  "Encountered NaN" on small data. Here training is stable, and softmax subtracts the largest
-  score before ``exp``.
+  ``thread`` tenths of it (``DenseMatrix::uniform``) and leaves the rest as whatever the memory
+  held (``posix_memalign`` does not zero it): where that memory held NaN, fastText stops with
+  "Encountered NaN", at any learning rate (most runs on small data with 1 or 2 threads; none
+  with 10 threads or more, whose tenths cover the matrix); where it held large values, its
+  accuracy drops. Here training is stable, and softmax subtracts the largest score before
+  ``exp``.
 - ``predict`` returns the model's probabilities (fastText returns ``p + 1e-5``), and accepts
   newlines in the text (they separate words like spaces do; fastText raises ``ValueError``).
 - Mistakes in a training file are errors that name the line: a line with labels but no text, a
@@ -553,7 +555,6 @@ class FastText:
         self.model = model
         self.args = args
         self._dict = dictionary
-        self._prefix = args.label.encode("utf-8")
         self._paths = _huffman_paths(self._label_counts) if args.loss == "hs" else None
 
     # -- the dictionary -----------------------------------------------------------------
@@ -1049,6 +1050,11 @@ def train_supervised(
     lines = _encode(tokens, dictionary, args)
     _check_training_lines(path, lines, args)
     examples = lines.select((lines.num_labels > 0) & (lines.num_rows > 0))
+    if examples.row_ptr.size == 1:
+        raise SupervisedFileError(
+            f"{path}: no line left to train on: no labelled line has a word of the vocabulary "
+            f"(minCount={args.minCount}, minCountLabel={args.minCountLabel}); try smaller ones"
+        )
     if args.verbose > 0:
         print(f"Read {dictionary.ntokens // 1_000_000}M words", file=sys.stderr)
         print(f"Number of words:  {dictionary.nwords}", file=sys.stderr)

@@ -19,7 +19,7 @@ example (``_w2v_reference``), slowly, to show and to test what the kernels compu
 True
 >>> model.save("/tmp/w2v-doc.safetensors")
 >>> Word2Vec.load("/tmp/w2v-doc.safetensors").wv.index_to_key
-['the', 'sat', 'dog', 'cat']
+['sat', 'the', 'dog', 'cat']
 """
 
 from __future__ import annotations
@@ -136,6 +136,50 @@ class Word2Vec:
     (4,)
     """
 
+    # settings (gensim's names)
+    vector_size: int
+    alpha: float
+    window: int
+    min_count: int
+    max_vocab_size: int | None
+    sample: float
+    seed: int
+    workers: int
+    min_alpha: float
+    sg: int
+    hs: int
+    negative: int
+    ns_exponent: float
+    cbow_mean: int
+    epochs: int
+    shrink_windows: bool
+    max_final_vocab: int | None
+    progress: bool
+    compute_loss: bool
+    batch_words: int
+    backend: str
+    layer1_size: int
+    # what the corpus and training gave
+    corpus_count: int
+    corpus_total_words: int
+    effective_min_count: int
+    train_count: int
+    running_training_loss: float
+    epoch_losses: list[float]
+    min_alpha_yet_reached: float
+    # the vocabulary's tables and the layers
+    counts: np.ndarray
+    sample_ints: np.ndarray
+    cum_table: np.ndarray
+    wv: KeyedVectors
+    input: Embedding
+    output: Embedding
+    output_hs: Embedding
+    _random: np.random.Generator
+    _points: np.ndarray
+    _codes: np.ndarray
+    _codelens: np.ndarray
+
     def __init__(
         self,
         sentences: Iterable[Sequence[str]] | None = None,
@@ -200,7 +244,7 @@ class Word2Vec:
         self.effective_min_count = self.min_count
         self.train_count = 0
         self.running_training_loss = 0.0
-        self.epoch_losses: list[float] = []
+        self.epoch_losses = []
         self.min_alpha_yet_reached = self.alpha
         self.counts = np.zeros(0, np.int64)
         self.sample_ints = np.zeros(0, np.uint32)
@@ -396,8 +440,8 @@ class Word2Vec:
         self.compute_loss = bool(compute_loss)
         if self.alpha > self.min_alpha_yet_reached + 1e-12 and self.train_count:
             warnings.warn(
-                f"training again with alpha={self.alpha}, higher than the {self.min_alpha_yet_reached}"
-                f" reached before", stacklevel=2,
+                f"training again with alpha={self.alpha}, higher than the "
+                f"{self.min_alpha_yet_reached} reached before", stacklevel=2,
             )
         self.running_training_loss = 0.0
         self.epoch_losses = []
@@ -407,7 +451,10 @@ class Word2Vec:
             [] if isinstance(corpus, (list, tuple)) else None
         )
         with_loss = self.compute_loss or self.progress
-        per_epoch = total_words or self.corpus_total_words or None
+        # The progress bar's total: known for the corpus build_vocab counted, or when told.
+        per_epoch = total_words or (
+            self.corpus_total_words if total_examples == self.corpus_count else None
+        )
         bar = _progress_bar(self, per_epoch * self.epochs if per_epoch else None)
         trained = raw = 0
         try:

@@ -1,13 +1,13 @@
 """Reading and writing word-vector files: every common format, fast and robust.
 
-=====================  ==================================================  =========
-format                 layout                                              written
-=====================  ==================================================  =========
-``"word2vec"``         text: ``count dim`` header, ``word x1 .. xdim``     gensim, fastText (.vec)
-``"glove"``            text without the header                             GloVe
-``"word2vec-binary"``  header, then ``word`` + space + dim raw float32     word2vec, gensim
-``"cache"``            a directory: ``vectors.npy`` + ``keys.txt``         firstlayer
-=====================  ==================================================  =========
+=====================  ================================================  ======================
+format                 layout                                            written by
+=====================  ================================================  ======================
+``"word2vec"``         text: ``count dim`` header, ``word x1 .. xdim``   gensim, fastText .vec
+``"glove"``            text without the header                           GloVe
+``"word2vec-binary"``  header, then ``word`` + space + dim raw float32   word2vec, gensim
+``"cache"``            a directory: ``vectors.npy`` + ``keys.txt``       firstlayer
+=====================  ================================================  ======================
 
 Text and binary files may be gzip/bz2/xz compressed: detected from the bytes when loading,
 chosen from the file name's extension when saving. ``format="auto"`` tells the formats apart

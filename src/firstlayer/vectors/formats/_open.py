@@ -76,6 +76,14 @@ class _Decompressed:
                 f"{self.name}: the {self.compression} data is damaged or cut off ({err})"
             ) from err
 
+    def readinto(self, buffer: memoryview) -> int:
+        try:
+            return self.stream.readinto(buffer)  # type: ignore[attr-defined,no-any-return]
+        except (EOFError, OSError, zlib.error, lzma.LZMAError) as err:
+            raise TruncatedVectorFileError(
+                f"{self.name}: the {self.compression} data is damaged or cut off ({err})"
+            ) from err
+
     def close(self) -> None:
         self.stream.close()
 

@@ -1,4 +1,5 @@
-"""``"cache"``: firstlayer's own format, a directory that opens in milliseconds at any size.
+"""``"cache"``: firstlayer's own format, a directory whose matrix opens in a millisecond at any
+size.
 
 ::
 
@@ -9,8 +10,9 @@
                          "dtype"}
 
 Loading memory-maps ``vectors.npy`` read-only (``np.load(mmap_mode="r")``): nothing is read
-until rows are used, so the matrix costs no time and no memory up front; reading the keys is
-the only work that grows with the size.
+until rows are used, so the matrix costs no time and no memory up front. Reading the keys is
+the only work that grows with the size (~0.05 us per key, plus the key index KeyedVectors
+builds: ~30 ms for 200k keys in all).
 
 ``keys.txt`` escapes the three characters that would break "one key per line": a backslash is
 written ``\\\\``, a newline ``\\n``, a carriage return ``\\r``. A file with no backslash (the

@@ -50,47 +50,78 @@ _WHITESPACE[[9, 10, 11, 12, 13, 32]] = True
 
 
 # ---- reading ------------------------------------------------------------------------------------
-def _blocks(stream: IO[bytes], size: int) -> Iterator[bytes]:
-    """Chunks of whole lines (each ends with b"\\n"), about ``size`` bytes each."""
+def _read_into(stream: IO[bytes], view: memoryview) -> int:
+    """Fill ``view`` from ``stream`` as far as it goes; returns the bytes read."""
+    got = 0
+    while got < len(view):
+        k = stream.readinto(view[got:])  # type: ignore[attr-defined]
+        if not k:
+            break
+        got += k
+    return got
+
+
+def _last_newline(data: np.ndarray) -> int:
+    """Index of the last b"\\n" in ``data`` (uint8), or -1."""
+    end = data.size
+    while end > 0:
+        lo = max(0, end - (1 << 16))
+        hits = np.flatnonzero(data[lo:end] == 0x0A)
+        if hits.size:
+            return lo + int(hits[-1])
+        end = lo
+    return -1
+
+
+def _blocks(stream: IO[bytes], size: int) -> Iterator[tuple[np.ndarray, int]]:
+    """Blocks of whole lines, about ``size`` bytes each, read straight into padded buffers:
+    ``(buf, n)`` with the lines in ``buf[PAD : PAD + n]`` (the last ends with b"\\n"), ``PAD``
+    spaces before them and at least ``2 * PAD`` zero bytes after (so the parser may read 16
+    bytes around any token). The bytes after a block's last newline start the next one."""
     carry = b""
     while True:
-        data = stream.read(size)
-        if not data:
-            if carry:
-                yield carry if carry.endswith(b"\n") else carry + b"\n"
+        c = len(carry)
+        buf = np.empty(PAD + c + size + 2 * PAD, dtype=np.uint8)
+        buf[:PAD] = 0x20
+        buf[PAD : PAD + c] = np.frombuffer(carry, dtype=np.uint8)
+        got = _read_into(stream, memoryview(buf)[PAD + c : PAD + c + size])  # type: ignore[arg-type]
+        n = c + got
+        if got == 0:  # end of the file: the last line may lack its newline
+            if c:
+                buf[PAD + c] = 0x0A
+                buf[PAD + c + 1 :] = 0
+                yield buf, c + 1
             return
-        buf = carry + data if carry else data
-        cut = buf.rfind(b"\n")
+        cut = _last_newline(buf[PAD : PAD + n])
         if cut < 0:  # a line longer than a block: keep reading
-            carry = buf
+            carry = buf[PAD : PAD + n].tobytes()
             continue
-        if cut == len(buf) - 1:
-            carry = b""
-            yield buf
-        else:
-            carry = buf[cut + 1 :]
-            yield buf[: cut + 1]
+        carry = buf[PAD + cut + 1 : PAD + n].tobytes()
+        buf[PAD + cut + 1 :] = 0
+        yield buf, cut + 1
+
+
+def _padded(data: bytes) -> tuple[np.ndarray, int]:
+    """``data`` (whole lines) in a padded buffer, as :func:`_blocks` makes them."""
+    buf = np.zeros(PAD + len(data) + 2 * PAD, dtype=np.uint8)
+    buf[:PAD] = 0x20
+    buf[PAD : PAD + len(data)] = np.frombuffer(data, dtype=np.uint8)
+    return buf, len(data)
 
 
 class _Block:
     """The tokens of a block of whole lines.
 
     Attributes:
-        text: the block's bytes; ``buf``: the same with ``PAD`` spaces before and ``2 * PAD``
-            zero bytes after (so the parser may read 16 bytes around any token).
+        buf: the padded buffer from :func:`_blocks` (lines in ``buf[PAD : PAD + n]``).
         starts, ends: token boundaries in ``buf`` (non-empty tokens only), shape (t,).
         line_end: per line, one past the index of its last token, shape (lines,).
         counts: tokens per line (0 for a blank line), shape (lines,).
     """
 
-    def __init__(self, text: bytes) -> None:
-        self.text = text
-        n = len(text)
-        buf = np.empty(PAD + n + 2 * PAD, dtype=np.uint8)
-        buf[:PAD] = 0x20
-        buf[PAD : PAD + n] = np.frombuffer(text, dtype=np.uint8)
-        buf[PAD + n :] = 0
+    def __init__(self, buf: np.ndarray, n: int) -> None:
         self.buf = buf
+        self.n = n
         # int32 positions (a block is far below 2 GB): half the memory of int64 indices.
         seps = np.flatnonzero(buf[PAD : PAD + n] <= 0x20).astype(np.int32)
         seps += PAD
@@ -115,12 +146,12 @@ class _Block:
         self.counts = np.diff(self.line_end, prepend=0)
 
     def token(self, i: int) -> bytes:
-        return self.text[self.starts[i] - PAD : self.ends[i] - PAD]
+        return self.buf[self.starts[i] : self.ends[i]].tobytes()
 
 
-# What parsing a block's chosen rows needs: its bytes, its padded buffer, the number tokens'
-# starts and ends (rows, dim) and the rows' line numbers (rows,).
-_Work = tuple[bytes, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+# What parsing a block's chosen rows needs: its padded buffer, the number tokens' starts and
+# ends (rows, dim) and the rows' line numbers (rows,).
+_Work = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 def _infer_dim(counts: np.ndarray) -> int | None:
@@ -155,7 +186,7 @@ class _TextReader:
         return VectorFileError(f"{self.name}, line {line:,}: {message}")
 
     # -- keys -----------------------------------------------------------------------------------
-    def _decode(self, raw: list[bytes], line_numbers: np.ndarray) -> list[str]:
+    def _decode(self, raw: list[memoryview], line_numbers: np.ndarray) -> list[str]:
         """Decode a block's keys, all at once when they are valid."""
         try:
             keys = b"\n".join(raw).decode(self.encoding).split("\n")
@@ -164,7 +195,8 @@ class _TextReader:
         except UnicodeDecodeError:
             pass
         keys = []
-        for i, key in enumerate(raw):
+        for i, view in enumerate(raw):
+            key = view.tobytes()
             try:
                 keys.append(key.decode(self.encoding))
             except UnicodeDecodeError as err:
@@ -185,7 +217,7 @@ class _TextReader:
     def _parse(self, work: _Work) -> np.ndarray:
         """The ``(rows, dim)`` values (in the matrix dtype) of the number tokens :meth:`select`
         chose."""
-        text, buf, starts, ends, line_numbers = work
+        buf, starts, ends, line_numbers = work
         shape = starts.shape
         starts, ends = starts.reshape(-1), ends.reshape(-1)
         values = np.empty(starts.size, dtype=self.dtype)
@@ -196,16 +228,16 @@ class _TextReader:
             if not ok.all():
                 for j in np.flatnonzero(~ok):
                     part[j] = self._parse_one(
-                        text, starts[lo + j], ends[lo + j], lo + j, line_numbers
+                        buf, starts[lo + j], ends[lo + j], lo + j, line_numbers
                     )
             values[lo:hi] = part
         return values.reshape(shape)
 
     def _parse_one(
-        self, text: bytes, start: int, end: int, j: int, line_numbers: np.ndarray
+        self, buf: np.ndarray, start: int, end: int, j: int, line_numbers: np.ndarray
     ) -> float:
         """A token in a form the fast parser skips (``1e-05``, ``12.5``, ``nan``)."""
-        token = text[start - PAD : end - PAD]
+        token = buf[start:end].tobytes()
         try:
             if b"_" in token:  # float() accepts "1_000"; a vector file does not
                 raise ValueError
@@ -257,15 +289,15 @@ class _TextReader:
             key_e = block.ends[line_end - dim - 1]
             idx = (line_end - dim)[:, None] + np.arange(dim)
             num_s, num_e = block.starts[idx], block.ends[idx]
-        text = block.text
-        raw = [text[s - PAD : e - PAD] for s, e in zip(key_s.tolist(), key_e.tolist())]
+        view = memoryview(block.buf)  # type: ignore[arg-type]
+        raw = [view[s:e] for s, e in zip(key_s.tolist(), key_e.tolist())]
         keys = self._decode(raw, line_numbers)
         keep = self.selector.choose(keys)
         if keep is not None:
             if keep.size == 0:
                 return None
             num_s, num_e, line_numbers = num_s[keep], num_e[keep], line_numbers[keep]
-        return block.text, block.buf, num_s, num_e, line_numbers
+        return block.buf, num_s, num_e, line_numbers
 
     def parse(self, work: _Work) -> np.ndarray:
         """The ``(rows, dim)`` values of the rows :meth:`select` chose."""
@@ -298,21 +330,25 @@ def read_text(
     """
     reader = _TextReader(name, selector, dtype, encoding, unicode_errors)
     blocks = _blocks(stream, BLOCK_BYTES)
-    text = next(blocks, b"")
-    text = text.removeprefix(UTF8_BOM)
+    buf, n = next(blocks, (None, 0))
+    head = buf[PAD : PAD + min(n, 1 << 16)].tobytes() if buf is not None else b""
+    skip = len(UTF8_BOM) if head.startswith(UTF8_BOM) else 0
     line = 1
-    first_newline = text.find(b"\n")
-    header = parse_header(text[:first_newline]) if first_newline >= 0 else None
+    first_newline = head.find(b"\n", skip)
+    header = parse_header(head[skip:first_newline]) if first_newline >= 0 else None
     if header is not None:
-        text = text[first_newline + 1 :]
+        skip = first_newline + 1
         line = 2
     elif fmt == "word2vec":
-        first_line = text[:80].split(b"\n")[0]
+        first_line = head[skip : skip + 80].split(b"\n")[0]
         raise VectorFileError(
             f"{name}: the first line {first_line!r} is not a 'count dim' "
             "header; a file without one is format='glove'"
         )
-    block = _Block(text) if text else None
+    if buf is not None and skip:  # the lines after the BOM and header, in a new buffer
+        buf, n = _padded(buf[PAD + skip : PAD + n].tobytes())
+    block = _Block(buf, n) if buf is not None and n else None
+    del buf
     data_dim = _infer_dim(block.counts) if block is not None else None
     if header is not None and fmt == "word2vec":
         count, dim = header
@@ -339,7 +375,7 @@ def read_text(
         if size_hint:  # a header from another file must not allocate terabytes
             capacity = min(capacity, size_hint // (2 * dim + 1) + 1)
     elif block is not None and size_hint and block.counts.size:
-        per_line = max(len(text) / block.counts.size, 1.0)
+        per_line = max(block.n / block.counts.size, 1.0)
         capacity = int(size_hint / per_line * 1.05) + 64
     else:
         capacity = 1024
@@ -348,7 +384,7 @@ def read_text(
     reader.rows = GrowingRows(dim, dtype, capacity)
 
     first = [block] if block is not None else []
-    del block, text  # the pipeline frees each block once parsed
+    del block  # the pipeline frees each block once parsed
     _pipeline(reader, first, line, blocks, on_block)
 
     fields: dict[str, Any] = {"lines_repaired": reader.repaired}
@@ -387,7 +423,7 @@ def _pipeline(
     reader: _TextReader,
     first: list[_Block],
     line: int,
-    blocks: Iterator[bytes],
+    blocks: Iterator[tuple[np.ndarray, int]],
     on_block: Callable[[], None],
 ) -> None:
     """Read every block into ``reader.rows``, in file order.
@@ -406,8 +442,8 @@ def _pipeline(
                 reader.rows.append(reader.parse(chosen))
             line += block.counts.size
             on_block()
-            text = None if reader.selector.done else next(blocks, None)
-            block = None if text is None else _Block(text)
+            item = None if reader.selector.done else next(blocks, None)
+            block = None if item is None else _Block(*item)
         return
     ahead = 2  # blocks in flight (read ahead, and parsing): bounds the extra memory
     with ThreadPoolExecutor(workers, thread_name_prefix="firstlayer-vectors") as pool:
@@ -422,11 +458,12 @@ def _pipeline(
         try:
             while tokenised or not exhausted:
                 while not exhausted and len(tokenised) < ahead:
-                    text = next(blocks, None)
-                    if text is None:
+                    item = next(blocks, None)
+                    if item is None:
                         exhausted = True
                     else:
-                        tokenised.append(pool.submit(_Block, text))
+                        tokenised.append(pool.submit(_Block, *item))
+                        del item
                 if not tokenised:
                     break
                 block = tokenised.popleft().result()
