@@ -14,7 +14,8 @@ Both libraries run gensim's defaults (vector_size 100, window 5, min_count 5, sa
 negative 5, epochs 5, alpha 0.025 -> 0.0001) with ``--workers`` threads (default 2), the two
 libraries alternating, each seed once. Reported:
 
-* speed: raw tokens x epochs / seconds of ``train()`` (``build_vocab`` timed apart);
+* speed: raw tokens x epochs / seconds of ``train()`` (``build_vocab`` timed apart), by the
+  wall clock and per CPU-second of the process (steadier on a shared machine);
 * neighbours: the mean share of common words in the top-10 neighbours of frequent words
   (ranks 50-549 by count, past the stop words) between two models: gensim vs gensim with
   another seed is the spread that chance alone gives; firstlayer vs gensim should match it;
@@ -76,10 +77,18 @@ def timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
+def timed_train(fn: Callable[[], object]) -> tuple[float, float]:
+    """Wall-clock and CPU seconds (all threads of the process) of ``fn()``. The CPU time
+    hardly depends on what else the machine runs; the wall-clock time does."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
 def run_gensim(sentences: list[list[str]], sg: int, seed: int, workers: int) -> tuple:
     model = GensimWord2Vec(sg=sg, seed=seed, workers=workers)
     vocab_s = timed(lambda: model.build_vocab(sentences))
-    train_s = timed(lambda: model.train(
+    train_s = timed_train(lambda: model.train(
         sentences, total_examples=model.corpus_count, epochs=model.epochs))
     return model.wv, vocab_s, train_s
 
@@ -87,7 +96,7 @@ def run_gensim(sentences: list[list[str]], sg: int, seed: int, workers: int) -> 
 def run_ours(sentences: list[list[str]], sg: int, seed: int, workers: int) -> tuple:
     model = Word2Vec(sg=sg, seed=seed, workers=workers, progress=False)
     vocab_s = timed(lambda: model.build_vocab(sentences))
-    train_s = timed(lambda: model.train(
+    train_s = timed_train(lambda: model.train(
         sentences, total_examples=model.corpus_count, epochs=model.epochs))
     wv = GensimKeyedVectors(model.vector_size)  # gensim's evaluation code for both libraries
     wv.add_vectors(model.wv.index_to_key, model.wv.vectors)
@@ -112,30 +121,33 @@ def bench_mode(sentences: list[list[str]], sg: int, seeds: list[int], workers: i
     tokens = sum(map(len, sentences))
     name = "skip-gram" if sg else "CBOW"
     runs: dict[str, list] = {"gensim": [], "firstlayer": []}
-    for seed in seeds:  # alternate the libraries so that machine load hits both alike
-        for lib, run in (("gensim", run_gensim), ("firstlayer", run_ours)):
-            wv, vocab_s, train_s = run(sentences, sg, seed, workers)
-            rate = tokens * 5 / train_s
-            print(f"  {name} {lib:10s} seed {seed}: train {train_s:6.1f} s = {rate / 1e3:7.0f}k "
-                  f"words/s (build_vocab {vocab_s:.1f} s)", flush=True)
-            runs[lib].append((wv, rate))
+    libs = [("gensim", run_gensim), ("firstlayer", run_ours)]
+    for n, seed in enumerate(seeds):  # alternate the libraries (and who goes first)
+        for lib, run in libs if n % 2 == 0 else libs[::-1]:
+            wv, vocab_s, (wall, cpu) = run(sentences, sg, seed, workers)
+            rate, cpu_rate = tokens * 5 / wall, tokens * 5 / cpu
+            print(f"  {name} {lib:10s} seed {seed}: train {wall:6.1f} s = {rate / 1e3:7.0f}k "
+                  f"words/s, {cpu_rate / 1e3:5.0f}k words per CPU-second (build_vocab "
+                  f"{vocab_s:.1f} s)", flush=True)
+            runs[lib].append((wv, rate, cpu_rate))
     ranked = runs["gensim"][0][0].index_to_key
     probe = ranked[50:550]
-    near = {lib: [neighbours(wv, probe) for wv, _ in rs] for lib, rs in runs.items()}
+    near = {lib: [neighbours(r[0], probe) for r in rs] for lib, rs in runs.items()}
     same_g = [overlap(a, b) for a, b in itertools.combinations(near["gensim"], 2)]
     same_f = [overlap(a, b) for a, b in itertools.combinations(near["firstlayer"], 2)]
     cross = [overlap(a, b) for a in near["firstlayer"] for b in near["gensim"]]
     print(f"\n  {name}: words/s (median over seeds)")
-    g_rate = statistics.median(r for _, r in runs["gensim"])
-    f_rate = statistics.median(r for _, r in runs["firstlayer"])
-    print(f"    gensim {g_rate / 1e3:.0f}k, firstlayer {f_rate / 1e3:.0f}k, "
-          f"ratio firstlayer/gensim {f_rate / g_rate:.2f}")
+    for what, k in (("wall clock", 1), ("per CPU-second", 2)):
+        g_rate = statistics.median(r[k] for r in runs["gensim"])
+        f_rate = statistics.median(r[k] for r in runs["firstlayer"])
+        print(f"    {what}: gensim {g_rate / 1e3:.0f}k, firstlayer {f_rate / 1e3:.0f}k, "
+              f"ratio firstlayer/gensim {f_rate / g_rate:.2f}")
     print(f"  {name}: top-10 neighbour overlap of {len(probe)} frequent words")
     print(f"    gensim vs gensim (other seed): {np.mean(same_g):.3f}   "
           f"firstlayer vs firstlayer: {np.mean(same_f):.3f}   "
           f"firstlayer vs gensim: {np.mean(cross):.3f} (min {min(cross):.3f})")
     for lib, rs in runs.items():
-        scores = [quality(wv) for wv, _ in rs]
+        scores = [quality(r[0]) for r in rs]
         print(f"    {lib:10s} WordSim-353 Spearman "
               + " ".join(f"{s:.3f}" for s, _ in scores)
               + "   analogy accuracy " + " ".join(f"{a:.3f}" for _, a in scores))

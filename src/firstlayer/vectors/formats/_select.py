@@ -82,15 +82,13 @@ class RowSelector:
 
     def choose(self, batch: list[str]) -> np.ndarray | None:
         """Offer the next keys of the file (at most :meth:`room`); returns the positions in
-        ``batch`` to keep, in order, or ``None`` for "all of them"."""
+        ``batch`` to keep, in order, or ``None`` for "all of them" (without ``vocab``: the
+        later copies of a key are dropped at the end, by :meth:`finish`)."""
         self.read += len(batch)
+        if self.words is None:  # keep all; duplicates (rare) are dropped once, in finish()
+            self.keys.extend(batch)
+            return None
         seen = self._seen
-        if self.words is None:
-            fresh = set(batch)
-            if len(fresh) == len(batch) and seen.isdisjoint(fresh):  # the usual case
-                seen |= fresh
-                self.keys.extend(batch)
-                return None
         keep: list[int] = []
         exact, lower = self._exact, self._lower
         for i, key in enumerate(batch):
@@ -107,9 +105,17 @@ class RowSelector:
         return np.asarray(keep, dtype=np.int64)
 
     def finish(self, path_name: str) -> tuple[np.ndarray | None, dict[str, Any]]:
-        """After the last batch: rows to keep of those kept so far (``None``: all; rows kept
-        only as a lower-case backup are dropped when every word they stood for was found
-        exactly) and the report fields. Warns about duplicates."""
+        """After the last batch: rows to keep of those kept so far (``None``: all; dropped
+        are the later copies of a key and rows kept only as a lower-case backup when every word
+        they stood for was found exactly) and the report fields. Warns about duplicates."""
+        rows = None
+        if self.words is None and len(set(self.keys)) != len(self.keys):
+            first: dict[str, int] = {}
+            for i, key in enumerate(self.keys):
+                first.setdefault(key, i)
+            rows = np.fromiter(first.values(), dtype=np.int64, count=len(first))
+            self.duplicates = len(self.keys) - len(first)
+            self.keys = list(first)
         if self.duplicates:
             warnings.warn(
                 f"{path_name}: {self.duplicates:,} duplicate key(s) ignored; the first vector of "
@@ -118,14 +124,13 @@ class RowSelector:
             )
         fields: dict[str, Any] = {"duplicates_dropped": self.duplicates}
         if self.words is None:
-            return None, fields
+            return rows, fields
         found = self._seen
         drop = [
             row
             for low, row in self._lower_only_rows.items()
             if all(w in found for w in self._lower[low])
         ]
-        rows = None
         if drop:
             keep_mask = np.ones(len(self.keys), dtype=bool)
             keep_mask[drop] = False
