@@ -491,8 +491,9 @@ class Word2Vec:
             return
         from tqdm.auto import tqdm
 
+        # delay: a corpus counted in under a second (or a mistake found at once) prints nothing
         with tqdm(desc=f"word2vec: {what}", unit=" sentences", unit_scale=True,
-                  mininterval=0.5) as bar:
+                  mininterval=0.5, delay=1.0) as bar:
             pending = 0
             for sentence in corpus:
                 yield sentence
