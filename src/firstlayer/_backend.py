@@ -4,8 +4,9 @@ Ops call these instead of NumPy/SciPy directly for the hot paths, so another arr
 (CuPy, say) can be slotted in here without touching the ops. Measured on 2-core machines
 (figures in ``BENCHMARKS.md``, script in ``bench/bench_core.py``):
 
-* ``np.take`` into a buffer beats torch's embedding forward, and twice over when the rows are
-  split between two threads (NumPy releases the GIL while it copies).
+* ``np.take`` into a fresh buffer is a little faster than torch's embedding forward on one
+  thread, and twice as fast with the ids split between two threads (NumPy releases the GIL
+  while it copies).
 * The scatter-add written as a sparse one-hot matrix product (the seed's "Embedding is a Linear
   on one-hot vectors", made literal) matches torch's backward, where ``np.add.at`` is 6-10x
   slower.
@@ -204,7 +205,7 @@ def add_rows_(
     ``rows`` ``(U,)``, ``values`` ``(U, *row_shape)``, ``out`` ``(num_rows, *row_shape)``. Same
     rounding as the expression, but done a few hundred rows at a time: the expression makes
     two temporaries as large as ``values`` (``alpha * values`` and ``out[rows]``), and their
-    fresh pages cost twice the arithmetic (a sparse SGD step of 41k rows x 128: 18 ms -> 6 ms).
+    fresh pages cost more than the arithmetic (a sparse SGD step of 41k rows x 128: 18 ms -> 7 ms).
     """
     n = rows.shape[0]
     if n == 0:
