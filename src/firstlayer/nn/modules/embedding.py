@@ -243,19 +243,7 @@ class Embedding(RowFreezingMixin, Module):
         >>> Embedding.from_pretrained(torch.tensor([[1., 2.], [2., 2.]])).weight.requires_grad
         False
         """
-        if isinstance(embeddings, np.ndarray):
-            embeddings = Tensor._wrap(embeddings)
-        if not isinstance(embeddings, Tensor):
-            raise TypeError(
-                f"embeddings must be a 2-D Tensor or NumPy array, got {type(embeddings).__name__}"
-            )
-        if embeddings.dim() != 2:
-            raise ValueError(
-                f"Embeddings parameter is expected to be 2-dimensional (rows, dim), got shape "
-                f"{tuple(embeddings.shape)}; for a single vector use .unsqueeze(0)"
-            )
-        if not embeddings.dtype.is_floating_point:
-            embeddings = embeddings.float()
+        embeddings = pretrained_table(embeddings)
         rows, cols = embeddings.shape
         return cls(
             rows, cols, _weight=embeddings, _freeze=freeze, padding_idx=padding_idx,
@@ -274,3 +262,21 @@ def _alias(name: str, value: Any, alias: str, alias_value: Any) -> Any:
     if value is _MISSING and alias_value is _MISSING:
         raise TypeError(f"Embedding missing required argument: '{name}' (or its alias {alias})")
     return value if value is not _MISSING else alias_value
+
+
+def pretrained_table(embeddings: Any) -> Tensor:
+    """Check and wrap a ``from_pretrained`` table: a 2-D float Tensor (NumPy arrays shared)."""
+    if isinstance(embeddings, np.ndarray):
+        embeddings = Tensor._wrap(embeddings)
+    if not isinstance(embeddings, Tensor):
+        raise TypeError(
+            f"embeddings must be a 2-D Tensor or NumPy array, got {type(embeddings).__name__}"
+        )
+    if embeddings.dim() != 2:
+        raise ValueError(
+            f"Embeddings parameter is expected to be 2-dimensional (rows, dim), got shape "
+            f"{tuple(embeddings.shape)}; for a single vector use .unsqueeze(0)"
+        )
+    if not embeddings.dtype.is_floating_point:
+        embeddings = embeddings.float()
+    return embeddings

@@ -13,7 +13,7 @@ from .. import init
 from ..functional.embedding import normalize_padding_idx
 from ..functional.embedding_bag import check_mode, embedding_bag
 from ..parameter import Parameter
-from .embedding import RowFreezingMixin, _check_size
+from .embedding import RowFreezingMixin, _check_size, pretrained_table
 from .module import Module
 
 
@@ -154,19 +154,7 @@ class EmbeddingBag(RowFreezingMixin, Module):
         >>> bag(torch.tensor([[0, 1]]))
         tensor([[2., 3.]])
         """
-        if isinstance(embeddings, np.ndarray):
-            embeddings = Tensor._wrap(embeddings)
-        if not isinstance(embeddings, Tensor):
-            raise TypeError(
-                f"embeddings must be a 2-D Tensor or NumPy array, got {type(embeddings).__name__}"
-            )
-        if embeddings.dim() != 2:
-            raise ValueError(
-                f"Embeddings parameter is expected to be 2-dimensional (rows, dim), got shape "
-                f"{tuple(embeddings.shape)}; for a single vector use .unsqueeze(0)"
-            )
-        if not embeddings.dtype.is_floating_point:
-            embeddings = embeddings.float()
+        embeddings = pretrained_table(embeddings)
         rows, cols = embeddings.shape
         bag = cls(
             rows, cols, max_norm=max_norm, norm_type=norm_type,
