@@ -27,7 +27,7 @@ from firstlayer.vectors.formats import (
     TruncatedVectorFileError,
     VectorFileError,
     _numformat,
-    _numparse,
+    _text_kernels,
     detect_format,
     load_vectors,
     save_vectors,
@@ -155,16 +155,53 @@ def test_format_rows_special_values():
         max_size=50,
     )
 )
-def test_parse_simple_matches_float(tokens):
-    raw = b" " * 16 + b" ".join(t.encode() for t in tokens) + b" " + bytes(32)
-    buf = np.frombuffer(raw, np.uint8).copy()
-    seps = np.flatnonzero(buf == 0x20)
-    starts, ends = seps[:-1] + 1, seps[1:]
-    starts, ends = starts[ends > starts], ends[ends > starts]
-    values, ok = _numparse.parse_simple(buf, _numparse.windows(buf), starts, ends)
-    for token, value, fine in zip(tokens, values, ok):
-        if fine:  # the fast path must be exact; the rest goes through float()
-            assert value == float(token), token
+def test_the_parser_matches_float(tokens):
+    # Every number the compiled loop parses is float()'s double, bit for bit (the sign of -0.0
+    # too); a token it leaves aside is marked SLOW (then float() parses it), never wrong.
+    def parse(lines: list[bytes], dim: int) -> tuple[np.ndarray, np.ndarray]:
+        buf = np.frombuffer(b"\n".join(lines) + b"\n", np.uint8)
+        hi = np.flatnonzero(buf == 0x0A)
+        lo = np.concatenate([[0], hi[:-1] + 1])
+        out = np.empty((len(lines), dim))
+        key_s, key_e = np.empty(len(lines), np.int64), np.empty(len(lines), np.int64)
+        status = np.empty(len(lines), np.int8)
+        _text_kernels.parse_lines(buf, lo, hi, dim, out, key_s, key_e, status)
+        assert (buf[key_s] == ord("w")).all() and (key_e == key_s + 1).all()
+        return out, status
+
+    def same(got: np.ndarray, expected: list[float]) -> None:
+        np.testing.assert_array_equal(got, expected)
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
+
+    encoded = [t.encode() for t in tokens]
+    out, status = parse([b"w " + t for t in encoded], 1)  # one number per line
+    for token, value, kind in zip(tokens, out[:, 0], status.tolist()):
+        assert kind in (_text_kernels.OK, _text_kernels.SLOW), token
+        if kind == _text_kernels.OK:
+            same(np.array([value]), [float(token)])
+    out, status = parse([b"w  " + b" \t".join(encoded) + b" \r"], len(tokens))  # one line
+    assert status[0] in (_text_kernels.OK, _text_kernels.SLOW)
+    if status[0] == _text_kernels.OK:
+        same(out[0], [float(t) for t in tokens])
+
+
+def test_what_vector_files_hold_takes_the_fast_path():
+    # str(np.float32(v)) in every range (1e-05 forms included) and integers: never SLOW.
+    rng = np.random.default_rng(0)
+    values = np.concatenate(
+        [rng.standard_normal(3000) * scale for scale in (1e-6, 1e-3, 0.2, 1.0, 1e3, 1e7)]
+    ).astype(np.float32)
+    tokens = [str(v) for v in values] + ["0", "-0", "12", "-3.", ".5", "+1.5", "1E+3"]
+    line = b"w " + " ".join(tokens).encode() + b"\n"
+    buf = np.frombuffer(line, np.uint8)
+    out = np.empty((1, len(tokens)))
+    status = np.empty(1, np.int8)
+    empty = np.empty(1, np.int64)
+    _text_kernels.parse_lines(
+        buf, np.array([0]), np.array([len(line) - 1]), len(tokens), out, empty, empty.copy(), status
+    )
+    assert status[0] == _text_kernels.OK
+    np.testing.assert_array_equal(out[0], [float(t) for t in tokens])
 
 
 # ---- gensim as the oracle ----------------------------------------------------------------------

@@ -3,17 +3,18 @@ line; fastText's ``.vec``) and ``"glove"`` (the same lines, no header).
 
 Reading works on blocks of ~0.5 MB of whole lines, never on one line at a time:
 
-1. Find every whitespace byte of the block at once (``np.flatnonzero``); the tokens are what
-   lies between. Lines end at the newlines; empty tokens (``\\r``, double or trailing spaces)
-   are dropped.
-2. In each line, the **last ``dim`` tokens are the vector** and everything before them is the
-   word, so words may contain spaces (GloVe 840B has ``"New York"``-like keys) or
-   non-breaking/full-width spaces (never split: only ASCII whitespace separates tokens).
-3. Keep only the rows wanted (``limit``, ``vocab``, duplicates), then parse their numbers with
-   the vectorised parser (:mod:`._numparse`) and copy them into the preallocated matrix.
+1. Find the block's newlines (one ``np.flatnonzero``).
+2. Parse every line in one compiled loop (:mod:`._text_kernels`): in each line the **last
+   ``dim`` tokens are the vector** and everything before them is the word, so words may contain
+   spaces (GloVe 840B has ``"New York"``-like keys) or non-breaking/full-width spaces (never
+   split: only ASCII whitespace separates tokens). Numbers are parsed exactly as ``float()``
+   parses them; the rare token the loop does not handle (``nan``, 20 digits) is left to
+   ``float()`` here.
+3. Decode the words of the block at once, keep only the rows wanted (``limit``, ``vocab``,
+   duplicates) and copy them into the growing matrix.
 
-Tokenising the next blocks and parsing run on worker threads (NumPy releases the GIL in each
-operation); decoding words and choosing rows stay in file order on the calling thread.
+Step 2 runs on worker threads, a few blocks ahead (the loop releases the GIL); steps 1 and 3
+stay in file order on the calling thread, so errors are reported in file order.
 
 Writing formats a block of rows at once (:mod:`._numformat`): the same digits gensim writes
 (``str(np.float32(v))``, the shortest that reads back exactly), byte for byte.
@@ -31,22 +32,15 @@ from typing import IO, Any
 import numpy as np
 
 from ._numformat import format_rows
-from ._numparse import PAD, parse_simple, windows
 from ._rows import GrowingRows
 from ._select import RowSelector
 from .detect import UTF8_BOM, parse_header
 from .errors import TruncatedVectorFileError, VectorFileError
 
 BLOCK_BYTES = 1 << 19  # read this much text at a time (then cut at the last newline)
-_PARSE_TOKENS = 1 << 14  # parse this many numbers at a time (arrays that stay in cache)
 _DIM_SAMPLE_LINES = 1000  # lines used to infer dim when there is no header
 _ROWS_PER_WRITE = 1 << 15  # numbers formatted per block when writing
 _MAX_WORKERS = 4
-
-# ASCII whitespace as bytes.split() knows it: these separate tokens. Other control bytes stay
-# inside tokens.
-_WHITESPACE = np.zeros(256, dtype=bool)
-_WHITESPACE[[9, 10, 11, 12, 13, 32]] = True
 
 
 # ---- reading ------------------------------------------------------------------------------------
@@ -73,85 +67,74 @@ def _last_newline(data: np.ndarray) -> int:
     return -1
 
 
-def _blocks(stream: IO[bytes], size: int) -> Iterator[tuple[np.ndarray, int]]:
-    """Blocks of whole lines, about ``size`` bytes each, read straight into padded buffers:
-    ``(buf, n)`` with the lines in ``buf[PAD : PAD + n]`` (the last ends with b"\\n"), ``PAD``
-    spaces before them and at least ``2 * PAD`` zero bytes after (so the parser may read 16
-    bytes around any token). The bytes after a block's last newline start the next one."""
+def _blocks(stream: IO[bytes], size: int) -> Iterator[np.ndarray]:
+    """Blocks of whole lines, about ``size`` bytes each, read straight into uint8 buffers (the
+    last line of each ends with b"\\n"). The bytes after a block's last newline start the next
+    one; a line longer than ``size`` makes a longer block."""
     carry = b""
     while True:
         c = len(carry)
-        buf = np.empty(PAD + c + size + 2 * PAD, dtype=np.uint8)
-        buf[:PAD] = 0x20
-        buf[PAD : PAD + c] = np.frombuffer(carry, dtype=np.uint8)
-        got = _read_into(stream, memoryview(buf)[PAD + c : PAD + c + size])  # type: ignore[arg-type]
+        buf = np.empty(c + size, dtype=np.uint8)
+        buf[:c] = np.frombuffer(carry, dtype=np.uint8)
+        got = _read_into(stream, memoryview(buf)[c:])  # type: ignore[arg-type]
         n = c + got
         if got == 0:  # end of the file: the last line may lack its newline
             if c:
-                buf[PAD + c] = 0x0A
-                buf[PAD + c + 1 :] = 0
-                yield buf, c + 1
+                buf[c] = 0x0A
+                yield buf[: c + 1]
             return
-        cut = _last_newline(buf[PAD : PAD + n])
+        cut = _last_newline(buf[:n])
         if cut < 0:  # a line longer than a block: keep reading
-            carry = buf[PAD : PAD + n].tobytes()
+            carry = buf[:n].tobytes()
             continue
-        carry = buf[PAD + cut + 1 : PAD + n].tobytes()
-        buf[PAD + cut + 1 :] = 0
-        yield buf, cut + 1
-
-
-def _padded(data: bytes) -> tuple[np.ndarray, int]:
-    """``data`` (whole lines) in a padded buffer, as :func:`_blocks` makes them."""
-    buf = np.zeros(PAD + len(data) + 2 * PAD, dtype=np.uint8)
-    buf[:PAD] = 0x20
-    buf[PAD : PAD + len(data)] = np.frombuffer(data, dtype=np.uint8)
-    return buf, len(data)
+        carry = buf[cut + 1 : n].tobytes()
+        yield buf[: cut + 1]
 
 
 class _Block:
-    """The tokens of a block of whole lines.
+    """The lines of a block, and once :meth:`parse` ran, their words and numbers.
 
     Attributes:
-        buf: the padded buffer from :func:`_blocks` (lines in ``buf[PAD : PAD + n]``).
-        starts, ends: token boundaries in ``buf`` (non-empty tokens only), shape (t,).
-        line_end: per line, one past the index of its last token, shape (lines,).
-        counts: tokens per line (0 for a blank line), shape (lines,).
+        buf: the block's bytes (uint8), whole lines.
+        lo, hi: each line is ``buf[lo[i]:hi[i]]`` (``hi`` is its newline), shape (lines,).
+        values: ``(lines, dim)`` numbers; key_s, key_e: each line's word is
+            ``buf[key_s[i]:key_e[i]]``; status: ``_text_kernels.OK``/``BLANK``/``SHORT``/
+            ``SLOW`` per line.
     """
 
-    def __init__(self, buf: np.ndarray, n: int) -> None:
+    def __init__(self, buf: np.ndarray) -> None:
         self.buf = buf
-        self.n = n
-        # int32 positions (a block is far below 2 GB): half the memory of int64 indices.
-        seps = np.flatnonzero(buf[PAD : PAD + n] <= 0x20).astype(np.int32)
-        seps += PAD
-        chars = buf[seps]
-        is_ws = _WHITESPACE[chars]
-        if not is_ws.all():  # control bytes that are not whitespace belong to tokens
-            seps, chars = seps[is_ws], chars[is_ws]
-        starts = np.empty_like(seps)
-        starts[0] = PAD
-        starts[1:] = seps[:-1] + 1
-        valid = seps > starts
-        newlines = np.flatnonzero(chars == 0x0A)
-        self.starts: np.ndarray
-        self.ends: np.ndarray
-        self.line_end: np.ndarray
-        if valid.all():
-            self.starts, self.ends = starts, seps
-            self.line_end = newlines + 1
-        else:
-            self.starts, self.ends = starts[valid], seps[valid]
-            self.line_end = np.cumsum(valid)[newlines]
-        self.counts = np.diff(self.line_end, prepend=0)
+        self.hi = np.flatnonzero(buf == 0x0A)
+        self.lo = np.empty_like(self.hi)
+        self.lo[:1] = 0
+        self.lo[1:] = self.hi[:-1] + 1
 
-    def token(self, i: int) -> bytes:
-        return self.buf[self.starts[i] : self.ends[i]].tobytes()
+    @property
+    def lines(self) -> int:
+        return int(self.hi.size)
 
+    def counts(self) -> np.ndarray:
+        """Tokens per line (0 for a blank line), shape (lines,)."""
+        from . import _text_kernels as kernels  # numba: imported on first use only
 
-# What parsing a block's chosen rows needs: its padded buffer, the number tokens' starts and
-# ends (rows, dim) and the rows' line numbers (rows,).
-_Work = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+        return kernels.count_tokens(self.buf, self.lo, self.hi)
+
+    def parse(self, dim: int, dtype: np.dtype) -> _Block:
+        from . import _text_kernels as kernels
+
+        n = self.lines
+        # float16 (and any other) through float64: one rounding from float()'s double
+        self.values = np.empty((n, dim), dtype=np.float32 if dtype == np.float32 else np.float64)
+        self.key_s = np.empty(n, dtype=np.int64)
+        self.key_e = np.empty(n, dtype=np.int64)
+        self.status = np.empty(n, dtype=np.int8)
+        kernels.parse_lines(
+            self.buf, self.lo, self.hi, dim, self.values, self.key_s, self.key_e, self.status
+        )
+        return self
+
+    def line(self, i: int) -> bytes:
+        return self.buf[self.lo[i] : self.hi[i]].tobytes()
 
 
 def _infer_dim(counts: np.ndarray) -> int | None:
@@ -213,95 +196,63 @@ class _TextReader:
                 self.repaired += 1
         return keys
 
-    # -- numbers --------------------------------------------------------------------------------
-    def _parse(self, work: _Work) -> np.ndarray:
-        """The ``(rows, dim)`` values (in the matrix dtype) of the number tokens :meth:`select`
-        chose."""
-        buf, starts, ends, line_numbers = work
-        shape = starts.shape
-        starts, ends = starts.reshape(-1), ends.reshape(-1)
-        values = np.empty(starts.size, dtype=self.dtype)
-        win = windows(buf)
-        for lo in range(0, starts.size, _PARSE_TOKENS):
-            hi = lo + _PARSE_TOKENS
-            part, ok = parse_simple(buf, win, starts[lo:hi], ends[lo:hi])
-            if not ok.all():
-                for j in np.flatnonzero(~ok):
-                    part[j] = self._parse_one(
-                        buf, starts[lo + j], ends[lo + j], lo + j, line_numbers
-                    )
-            values[lo:hi] = part
-        return values.reshape(shape)
-
-    def _parse_one(
-        self, buf: np.ndarray, start: int, end: int, j: int, line_numbers: np.ndarray
-    ) -> float:
-        """A token in a form the fast parser skips (``1e-05``, ``12.5``, ``nan``)."""
-        token = buf[start:end].tobytes()
-        try:
-            if b"_" in token:  # float() accepts "1_000"; a vector file does not
-                raise ValueError
-            return float(token)
-        except ValueError:
-            row, col = divmod(int(j), self.dim)
-            raise self._error(
-                int(line_numbers[row]),
-                f"number {col + 1} of {self.dim}, {token[:40]!r}, is not a number",
-            ) from None
+    # -- numbers the compiled loop left to float() -----------------------------------------------
+    def _parse_slow(self, line: bytes, line_number: int) -> list[float]:
+        """The last ``dim`` tokens of ``line`` through ``float()`` (``nan``, ``inf``, 20
+        digits), or the error naming the token that is not a number."""
+        tokens = line.split()[-self.dim :]
+        values = []
+        for col, token in enumerate(tokens):
+            try:
+                if b"_" in token:  # float() accepts "1_000"; a vector file does not
+                    raise ValueError
+                values.append(float(token))
+            except ValueError:
+                raise self._error(
+                    line_number,
+                    f"number {col + 1} of {self.dim}, {token[:40]!r}, is not a number",
+                ) from None
+        return values
 
     # -- one block ------------------------------------------------------------------------------
-    def select(self, block: _Block, first_line: int) -> _Work | None:
-        """Check the lines of ``block`` (whose first line is ``first_line``), decode their words
-        and pick the rows to keep: what :meth:`parse` needs to parse their numbers (the block's
-        bytes and the number tokens' ``starts``, ``ends`` ``(rows, dim)`` and line numbers
-        ``(rows,)``); ``None`` if no row is kept."""
-        dim, counts = self.dim, block.counts
-        line_numbers = first_line + np.arange(counts.size)
-        if not (counts > 0).all():  # blank lines
-            filled = np.flatnonzero(counts > 0)
-            counts, line_end = counts[filled], block.line_end[filled]
-            line_numbers = line_numbers[filled]
-        else:
-            line_end = block.line_end
+    def select(self, block: _Block, first_line: int) -> np.ndarray | None:
+        """Check the parsed lines of ``block`` (whose first line is ``first_line``), decode
+        their words and pick the rows to keep: their ``(rows, dim)`` values, or ``None`` if no
+        row is kept."""
+        from ._text_kernels import BLANK, SHORT, SLOW
+
+        dim, status = self.dim, block.status
+        lines = np.arange(block.lines)
+        if (status == BLANK).any():
+            lines = lines[status != BLANK]
         room = self.selector.room()
-        if room is not None and room < counts.size:
-            counts, line_end, line_numbers = counts[:room], line_end[:room], line_numbers[:room]
-        if counts.size == 0:
+        if room is not None and room < lines.size:
+            lines = lines[:room]
+        if lines.size == 0:
             return None
-        short = np.flatnonzero(counts < dim + 1)
+        kinds = status[lines]
+        short = np.flatnonzero(kinds == SHORT)
         if short.size:
-            i = int(short[0])
-            first = int(line_end[i] - counts[i])
-            word = block.token(first)
+            i = int(lines[short[0]])
+            tokens = block.line(i).split()
             raise self._error(
-                int(line_numbers[i]),
-                f"the word {word[:40]!r} is followed by {counts[i] - 1} numbers; every vector "
-                f"has {dim} (a short or damaged row)",
+                first_line + i,
+                f"the word {tokens[0][:40]!r} is followed by {len(tokens) - 1} numbers; every "
+                f"vector has {dim} (a short or damaged row)",
             )
-        # Token indices: the last `dim` tokens of each line are the vector, the rest the word.
-        if (counts == dim + 1).all() and block.starts.size == counts.size * (dim + 1):
-            grid_s = block.starts.reshape(-1, dim + 1)  # every line: word + dim numbers
-            grid_e = block.ends.reshape(-1, dim + 1)
-            key_s, key_e = grid_s[:, 0], grid_e[:, 0]
-            num_s, num_e = grid_s[:, 1:], grid_e[:, 1:]
-        else:
-            key_s = block.starts[line_end - counts]
-            key_e = block.ends[line_end - dim - 1]
-            idx = (line_end - dim)[:, None] + np.arange(dim)
-            num_s, num_e = block.starts[idx], block.ends[idx]
+        for i in lines[kinds == SLOW].tolist():
+            block.values[i] = self._parse_slow(block.line(i), first_line + i)
         view = memoryview(block.buf)  # type: ignore[arg-type]
-        raw = [view[s:e] for s, e in zip(key_s.tolist(), key_e.tolist())]
-        keys = self._decode(raw, line_numbers)
+        starts, ends = block.key_s[lines].tolist(), block.key_e[lines].tolist()
+        keys = self._decode([view[s:e] for s, e in zip(starts, ends)], first_line + lines)
         keep = self.selector.choose(keys)
         if keep is not None:
             if keep.size == 0:
                 return None
-            num_s, num_e, line_numbers = num_s[keep], num_e[keep], line_numbers[keep]
-        return block.buf, num_s, num_e, line_numbers
-
-    def parse(self, work: _Work) -> np.ndarray:
-        """The ``(rows, dim)`` values of the rows :meth:`select` chose."""
-        return self._parse(work)
+            lines = lines[keep]
+        if lines.size == block.lines:
+            return block.values
+        return block.values[lines]
 
 
 def read_text(
@@ -330,8 +281,8 @@ def read_text(
     """
     reader = _TextReader(name, selector, dtype, encoding, unicode_errors)
     blocks = _blocks(stream, BLOCK_BYTES)
-    buf, n = next(blocks, (None, 0))
-    head = buf[PAD : PAD + min(n, 1 << 16)].tobytes() if buf is not None else b""
+    buf = next(blocks, None)
+    head = buf[: 1 << 16].tobytes() if buf is not None else b""
     skip = len(UTF8_BOM) if head.startswith(UTF8_BOM) else 0
     line = 1
     first_newline = head.find(b"\n", skip)
@@ -345,11 +296,11 @@ def read_text(
             f"{name}: the first line {first_line!r} is not a 'count dim' "
             "header; a file without one is format='glove'"
         )
-    if buf is not None and skip:  # the lines after the BOM and header, in a new buffer
-        buf, n = _padded(buf[PAD + skip : PAD + n].tobytes())
-    block = _Block(buf, n) if buf is not None and n else None
+    if buf is not None:
+        buf = buf[skip:]  # the lines after the BOM and header
+    block = _Block(buf) if buf is not None and buf.size else None
     del buf
-    data_dim = _infer_dim(block.counts) if block is not None else None
+    data_dim = _infer_dim(block.counts()) if block is not None else None
     if header is not None and fmt == "word2vec":
         count, dim = header
         if data_dim is not None and data_dim != dim:
@@ -374,8 +325,8 @@ def read_text(
         capacity = header[0]
         if size_hint:  # a header from another file must not allocate terabytes
             capacity = min(capacity, size_hint // (2 * dim + 1) + 1)
-    elif block is not None and size_hint and block.counts.size:
-        per_line = max(block.n / block.counts.size, 1.0)
+    elif block is not None and size_hint and block.lines:
+        per_line = max(block.buf.size / block.lines, 1.0)
         capacity = int(size_hint / per_line * 1.05) + 64
     else:
         capacity = 1024
@@ -383,8 +334,8 @@ def read_text(
         capacity = min(capacity, limit)
     reader.rows = GrowingRows(dim, dtype, capacity)
 
-    first = [block] if block is not None else []
-    del block  # the pipeline frees each block once parsed
+    first = [block.parse(dim, dtype)] if block is not None else []
+    del block  # the pipeline frees each block once used
     _pipeline(reader, first, line, blocks, on_block)
 
     fields: dict[str, Any] = {"lines_repaired": reader.repaired}
@@ -423,77 +374,59 @@ def _pipeline(
     reader: _TextReader,
     first: list[_Block],
     line: int,
-    blocks: Iterator[tuple[np.ndarray, int]],
+    blocks: Iterator[np.ndarray],
     on_block: Callable[[], None],
 ) -> None:
     """Read every block into ``reader.rows``, in file order.
 
-    The work that must be sequential (decoding words, choosing rows: duplicates, limit, vocab)
-    runs here; tokenising the next blocks and parsing the chosen numbers run on worker threads,
-    a few blocks ahead. Results are consumed in file order, so errors surface in file order.
+    Worker threads parse the next blocks (the compiled loop releases the GIL); the work that
+    must be sequential (decoding words, choosing rows: duplicates, limit, vocab) runs here, on
+    the blocks in file order, so errors surface in file order.
     """
     assert reader.rows is not None
+    dim, dtype = reader.dim, reader.dtype
+
+    def parsed(buf: np.ndarray) -> _Block:
+        return _Block(buf).parse(dim, dtype)
+
+    def use(block: _Block) -> None:
+        nonlocal line
+        assert reader.rows is not None
+        chosen = reader.select(block, line)
+        if chosen is not None:
+            reader.rows.append(chosen)
+        line += block.lines
+        on_block()
+
+    if first:
+        use(first.pop())
     workers = _workers()
-    block: _Block | None = first.pop() if first else None
     if workers < 2:  # no threads: the same steps, one after the other
-        while block is not None:
-            chosen = reader.select(block, line)
-            if chosen is not None:
-                reader.rows.append(reader.parse(chosen))
-            line += block.counts.size
-            on_block()
-            item = None if reader.selector.done else next(blocks, None)
-            block = None if item is None else _Block(*item)
+        while not reader.selector.done:
+            buf = next(blocks, None)
+            if buf is None:
+                return
+            use(parsed(buf))
         return
-    ahead = 2  # blocks in flight (read ahead, and parsing): bounds the extra memory
+    ahead = 2 * workers  # blocks in flight: bounds the extra memory
     with ThreadPoolExecutor(workers, thread_name_prefix="firstlayer-vectors") as pool:
-        tokenised: deque[Future[_Block]] = deque()
-        parsed: deque[Future[np.ndarray] | None] = deque()
-        if block is not None:
-            done: Future[_Block] = Future()
-            done.set_result(block)
-            tokenised.append(done)
-            del block
-        exhausted = False
+        pending: deque[Future[_Block]] = deque()
         try:
-            while tokenised or not exhausted:
-                while not exhausted and len(tokenised) < ahead:
-                    item = next(blocks, None)
-                    if item is None:
+            exhausted = False
+            while not reader.selector.done:
+                while not exhausted and len(pending) < ahead:
+                    buf = next(blocks, None)
+                    if buf is None:
                         exhausted = True
                     else:
-                        tokenised.append(pool.submit(_Block, *item))
-                        del item
-                if not tokenised:
+                        pending.append(pool.submit(parsed, buf))
+                        del buf
+                if not pending:
                     break
-                block = tokenised.popleft().result()
-                try:
-                    chosen = reader.select(block, line)
-                except VectorFileError:  # an error further up the file is reported first
-                    while parsed:
-                        _append(reader.rows, parsed.popleft())
-                    raise
-                line += block.counts.size
-                on_block()
-                parsed.append(None if chosen is None else pool.submit(reader.parse, chosen))
-                del block, chosen  # the parse job keeps only what it needs
-                while len(parsed) > ahead:
-                    _append(reader.rows, parsed.popleft())
-                if reader.selector.done:
-                    break
-            while parsed:
-                _append(reader.rows, parsed.popleft())
+                use(pending.popleft().result())
         finally:  # after an error or an early stop: drop the work not started yet
-            for pending in tokenised:
-                pending.cancel()
-            for job in parsed:
-                if job is not None:
-                    job.cancel()
-
-
-def _append(rows: GrowingRows, future: Future[np.ndarray] | None) -> None:
-    if future is not None:
-        rows.append(future.result())
+            for job in pending:
+                job.cancel()
 
 
 # ---- writing ------------------------------------------------------------------------------------
