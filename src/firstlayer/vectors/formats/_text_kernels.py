@@ -4,10 +4,12 @@ line into its word's byte span and its ``dim`` numbers.
 Python converts one number at a time (gensim: ~550 ns each); this loop does it in a few
 nanoseconds per byte, and releases the GIL so blocks are parsed on worker threads.
 
-Each line is read **from its end**: the last ``dim`` tokens are the vector, whatever comes
-before them is the word (so words may hold spaces, as in GloVe 840B). Tokens are separated by
-ASCII whitespace only (``\\t \\n \\v \\f \\r`` and space, what ``bytes.split()`` splits on), so
-non-breaking or full-width spaces stay inside words.
+The last ``dim`` tokens of a line are the vector, whatever comes before them is the word (so
+words may hold spaces, as in GloVe 840B). A line is first read left to right as the common
+case, one word then ``dim`` numbers; any other line (a word with spaces, a short row, an odd
+number) is read again from its end. Tokens are separated by ASCII whitespace only
+(``\\t \\n \\v \\f \\r`` and space, what ``bytes.split()`` splits on), so non-breaking or
+full-width spaces stay inside words.
 
 A number is parsed the way ``float()`` does it, bit for bit, when it fits Clinger's fast path:
 ``[+-]digits[.digits][(e|E)[+-]digits]`` whose digits, read as one integer ``M``, are below
@@ -38,86 +40,7 @@ def _is_space(c: int) -> bool:
     return c == 32 or (9 <= c <= 13)
 
 
-@numba.njit(inline="always")
-def _digit(c: int) -> int:
-    """The digit value of byte ``c``, or -1."""
-    d = c - 48
-    return d if 0 <= d <= 9 else -1
-
-
-@numba.njit(inline="always")
-def _parse_number(buf: np.ndarray, s: int, e: int) -> tuple[float, bool]:
-    """``float(buf[s:e])`` if the token is in the fast form: ``(value, True)``; else
-    ``(0.0, False)``."""
-    i = s
-    neg = False
-    if buf[i] == 45:  # '-'
-        neg = True
-        i += 1
-    elif buf[i] == 43:  # '+'
-        i += 1
-    m = 0
-    digits = 0
-    frac = 0
-    while i < e:
-        d = _digit(buf[i])
-        if d < 0:
-            break
-        m = m * 10 + d
-        digits += 1
-        i += 1
-        if m >= _TWO_53:
-            return 0.0, False
-    if i < e and buf[i] == 46:  # '.'
-        i += 1
-        while i < e:
-            d = _digit(buf[i])
-            if d < 0:
-                break
-            m = m * 10 + d
-            digits += 1
-            frac += 1
-            i += 1
-            if m >= _TWO_53:
-                return 0.0, False
-    if digits == 0:
-        return 0.0, False
-    exp = 0
-    if i < e and (buf[i] == 101 or buf[i] == 69):  # 'e', 'E'
-        i += 1
-        exp_neg = False
-        if i < e and (buf[i] == 45 or buf[i] == 43):
-            exp_neg = buf[i] == 45
-            i += 1
-        exp_digits = 0
-        while i < e:
-            d = _digit(buf[i])
-            if d < 0:
-                break
-            exp = exp * 10 + d
-            exp_digits += 1
-            i += 1
-            if exp > 1000:
-                return 0.0, False
-        if exp_digits == 0:
-            return 0.0, False
-        if exp_neg:
-            exp = -exp
-    if i != e:
-        return 0.0, False
-    p = exp - frac
-    if m == 0:
-        v = 0.0
-    elif 0 <= p <= 22:
-        v = float(m) * _POW10[p]
-    elif -22 <= p < 0:
-        v = float(m) / _POW10[-p]
-    else:
-        return 0.0, False
-    return (-v if neg else v), True
-
-
-# ---- the fast path: eight digits at a time ------------------------------------------------------
+# ---- numbers: eight digits at a time ------------------------------------------------------------
 # "SWAR" (SIMD within a register): eight ASCII bytes are loaded as one uint64 (the first byte
 # in the lowest 8 bits) and handled with a few integer operations (Lemire, "Fast float
 # parsing", 2020). numba types mixed signed/unsigned arithmetic as float, so every constant
@@ -164,13 +87,14 @@ def _digits_value(x: np.uint64, n: int) -> int:
 
 
 @numba.njit(inline="always")
-def _fast_number(buf: np.ndarray, j: int, hi: int) -> tuple[float, int]:
-    """The number starting at ``buf[j]`` (not a space), when it is
-    ``[-]digits[.digits][e[-+]digits]`` with at most 17 digits, a value below ``2**53`` and an
-    exponent within Clinger's range: ``(value, end)``; else ``(0.0, -1)``."""
+def _parse_number(buf: np.ndarray, j: int, hi: int) -> tuple[float, int]:
+    """``float()`` of the token starting at ``buf[j]`` (not a space) and ending at the next
+    space or ``hi``, when it is ``[-+]digits[.digits][(e|E)[-+]digits]`` with at most 17
+    digits, a value below ``2**53`` and an exponent within Clinger's range: ``(value, end)``;
+    else ``(0.0, -1)``."""
     size = buf.size
     neg = buf[j] == 45  # '-'
-    if neg:
+    if neg or buf[j] == 43:  # '+'
         j += 1
     m = 0
     digits = 0
@@ -239,7 +163,7 @@ def _parse_line_forward(
     buf: np.ndarray, lo: int, hi: int, dim: int, row: np.ndarray
 ) -> tuple[int, int, int]:
     """The common line, in one pass left to right: a one-token word, then ``dim`` numbers in
-    :func:`_fast_number`'s form. Fills ``row`` and returns ``(OK, word start, word end)``, or
+    :func:`_parse_number`'s form. Fills ``row`` and returns ``(OK, word start, word end)``, or
     ``(-1, 0, 0)`` for any other line (then :func:`_parse_line` reads it from its end)."""
     j = lo
     while j < hi and _is_space(buf[j]):
@@ -255,7 +179,7 @@ def _parse_line_forward(
             j += 1
         if j == hi:
             return -1, 0, 0
-        v, j = _fast_number(buf, j, hi)
+        v, j = _parse_number(buf, j, hi)
         if j < 0:
             return -1, 0, 0
         row[k] = v
@@ -284,8 +208,8 @@ def _parse_line(
         s = e - 1
         while s > lo and not _is_space(buf[s - 1]):
             s -= 1
-        v, ok = _parse_number(buf, s, e)
-        if not ok:
+        v, end = _parse_number(buf, s, e)
+        if end != e:
             slow = True
         row[k] = v
         k -= 1
@@ -313,7 +237,7 @@ def parse_lines(
     key_e: np.ndarray,
     status: np.ndarray,
 ) -> None:
-    """Parse the lines ``buf[line_lo[i]:line_hi[i]]`` (without their newline).
+    """Parse the lines ``buf[line_lo[i]:line_hi[i]]`` (``buf[line_hi[i]]`` is their newline).
 
     Fills, per line ``i``: ``out[i]`` the ``dim`` numbers (garbage unless ``status[i]`` is OK),
     ``buf[key_s[i]:key_e[i]]`` the word (whitespace around it stripped) and ``status[i]``.
