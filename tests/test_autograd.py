@@ -258,3 +258,29 @@ def test_create_graph_is_refused() -> None:
     x = fl.ones((), requires_grad=True)
     with pytest.raises(RuntimeError, match="create_graph"):
         (x * x).backward(create_graph=True)
+
+
+def test_a_fresh_gradient_becomes_grad_without_a_copy_but_never_shared() -> None:
+    # The first dense gradient of a leaf is kept as it is when nothing else holds it (no copy);
+    # two leaves that receive the same array from one backward (a + b) must not share it, nor
+    # may a leaf share a gradient array the caller passed in.
+    a = fl.ones(3, requires_grad=True)
+    b = fl.ones(3, requires_grad=True)
+    (a + b).sum().backward()
+    assert a.grad is not None and b.grad is not None
+    assert not np.shares_memory(a.grad._data, b.grad._data)
+    a.grad._data += 1  # an in-place change to one leaves the other as it was
+    np.testing.assert_array_equal(b.grad.numpy(), [1.0, 1.0, 1.0])
+    x = fl.ones(2, requires_grad=True)
+    given_grad = np.array([2.0, 3.0], dtype=np.float32)
+    x.backward(gradient=fl.tensor(given_grad))
+    assert x.grad is not None and not np.shares_memory(x.grad._data, given_grad)
+    # the gradient buffer of an embedding (dense) is used as it is: one fewer full-size copy
+    emb = nn.Embedding(10, 4)
+    emb(fl.tensor([1, 2, 2])).sum().backward()
+    expected = np.zeros((10, 4), np.float32)
+    expected[1], expected[2] = 1, 2
+    np.testing.assert_array_equal(emb.weight.grad.numpy(), expected)
+    emb(fl.tensor([3])).sum().backward()  # accumulation still adds in place
+    expected[3] = 1
+    np.testing.assert_array_equal(emb.weight.grad.numpy(), expected)

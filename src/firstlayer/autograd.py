@@ -12,6 +12,7 @@ result into the ``.grad`` of the leaves that require it.
 from __future__ import annotations
 
 import functools
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -161,10 +162,14 @@ def run_backward(root: Any, grad: np.ndarray) -> None:
             g = grads.pop(id(t), None)
             if g is None:
                 continue
-            if t.grad_fn is None or t._retains_grad:
-                t._accumulate_grad(g)
             if t.grad_fn is None:
+                # A leaf: nothing reads g after this, so a fresh array nobody else holds
+                # becomes .grad as it is instead of being copied (torch's AccumulateGrad steals
+                # it the same way). getrefcount counts g here and its own argument: 2.
+                t._accumulate_grad(g, owned=sys.getrefcount(g) == 2)
                 continue
+            if t._retains_grad:
+                t._accumulate_grad(g)
             in_grads = t.grad_fn.backward(g)
             for inp, ig in zip(t.grad_fn.inputs, in_grads):
                 if inp is None or ig is None or not inp.requires_grad:

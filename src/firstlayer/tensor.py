@@ -212,8 +212,12 @@ class Tensor:
                 )
         run_backward(self, g)
 
-    def _accumulate_grad(self, g: Any) -> None:
-        """Add ``g`` (ndarray or RowSparseTensor) into ``.grad``; torch's AccumulateGrad."""
+    def _accumulate_grad(self, g: Any, owned: bool = False) -> None:
+        """Add ``g`` (ndarray or RowSparseTensor) into ``.grad``; torch's AccumulateGrad.
+
+        ``owned``: no one else holds ``g``, so a first dense gradient may be kept without a copy
+        (it still is copied when it is a view, read-only, or of another dtype or shape).
+        """
         from .sparse import RowSparseTensor
 
         if isinstance(g, RowSparseTensor):
@@ -229,7 +233,9 @@ class Tensor:
         if g.shape != self._data.shape:  # a broadcast scalar from a reduction
             g = np.broadcast_to(g, self._data.shape)
         if self.grad is None:
-            self.grad = Tensor._wrap(np.array(g, copy=True))
+            if not (owned and type(g) is np.ndarray and g.base is None and g.flags.writeable):
+                g = np.array(g, copy=True)
+            self.grad = Tensor._wrap(g)
         elif isinstance(self.grad, RowSparseTensor):
             self.grad = Tensor._wrap(self.grad.add_to_dense(np.array(g, copy=True)))
         else:

@@ -52,10 +52,10 @@ class Parameter(Tensor):
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
 
-    def _accumulate_grad(self, g: Any) -> None:
+    def _accumulate_grad(self, g: Any, owned: bool = False) -> None:
         # Frozen rows get no gradient from any op (a lookup, a tied output layer, ...): a
         # row-sparse gradient drops them, a dense one has them zeroed.
-        super()._accumulate_grad(g)
+        super()._accumulate_grad(g, owned)
         if self._frozen_rows is not None:
             self._drop_frozen_grad()
 

@@ -343,7 +343,7 @@ def binary_cross_entropy_with_logits(
 
     Without ``pos_weight`` this is ``w * (max(x, 0) - x * y + log1p(exp(-|x|)))``. The gradient
     is ``d loss / dx = w * (l * σ(x) - pos_weight * y)`` (torch's formula) and
-    ``d loss / dy = w * (-x - (pos_weight - 1) * log σ(x))``.
+    ``d loss / dy = w * (log σ(-x) - pos_weight * log σ(x))``.
 
     Args:
         input: logits.
@@ -392,7 +392,9 @@ def binary_cross_entropy_with_logits(
             gl = gl * w
         sig = np.where(x >= 0, 1 / (1 + e), e / (1 + e))  # σ(x) without overflow
         grad_x = lw * sig - (y if pw is None else pw * y)
-        grad_y = -x if pw is None else -x - (pw - 1) * log_sig
+        # torch's form, log σ(-x) - pos_weight * log σ(x): no cancellation between two huge
+        # terms at large |x| (-x - (pos_weight - 1) * log σ(x) is the same number on paper).
+        grad_y = -x if pw is None else -(np.maximum(x, 0) + np.log1p(e)) - pw * log_sig
         return (gl * grad_x).astype(dt, copy=False), (gl * grad_y).astype(dt, copy=False)
 
     return Tensor._make(
