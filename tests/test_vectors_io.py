@@ -746,7 +746,7 @@ def test_cache_opens_memory_mapped_in_milliseconds(big_file, tmp_path):
     start = time.perf_counter()
     kv = _load(tmp_path / "big.cache")
     elapsed = time.perf_counter() - start
-    assert elapsed < 0.5, elapsed  # ~15 ms for these 50k keys; generous for a loaded machine
+    assert elapsed < 0.5, elapsed  # ~1 ms at any size (lazy keys); generous for a loaded machine
     assert isinstance(kv.vectors, np.memmap) and not kv.vectors.flags.writeable
     np.testing.assert_array_equal(kv.vectors[12345], vectors[12345])
     assert kv.index_to_key == keys

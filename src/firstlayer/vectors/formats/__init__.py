@@ -99,7 +99,7 @@ def load_vectors(
     unicode_errors: str = "strict",
     dtype: DTypeLike = "float32",
     progress: bool | None = None,
-) -> tuple[list[str], np.ndarray, LoadReport]:
+) -> tuple[Sequence[str], np.ndarray, LoadReport]:
     """Read a vector file: ``(keys, vectors, report)``.
 
     Args:
@@ -117,9 +117,9 @@ def load_vectors(
         progress: tqdm bar on stderr; ``None``: for files over 50 MB.
 
     Returns:
-        ``keys`` (list of V str), ``vectors`` (``(V, dim)`` array; a read-only memory map for a
-        cache), ``report`` (:class:`LoadReport`). Duplicate keys: the first is kept, a warning
-        gives the count.
+        ``keys`` (list of V str; for a cache a lazy ``KeyList`` that compares equal to one),
+        ``vectors`` (``(V, dim)`` array; a read-only memory map for a cache), ``report``
+        (:class:`LoadReport`). Duplicate keys: the first is kept, a warning gives the count.
 
     Raises:
         VectorFileError: a short row, a non-number, invalid bytes, a header that disagrees

@@ -1,22 +1,28 @@
-"""``"cache"``: firstlayer's own format, a directory whose matrix opens in a millisecond at any
-size.
+"""``"cache"``: firstlayer's own format, a directory that opens in about a millisecond at any
+size, keys included.
 
 ::
 
-    vectors/            the path given to save/load
-        vectors.npy     the (count, dim) matrix, NumPy's .npy format (no pickle)
-        keys.txt        one key per line, UTF-8
-        meta.json       {"format": "firstlayer-vectors-cache", "version": 1, "count", "dim",
-                         "dtype"}
+    vectors/              the path given to save/load
+        vectors.npy       the (count, dim) matrix, NumPy's .npy format (no pickle)
+        keys.txt          one key per line, UTF-8 (escaped: see below)
+        keys.offsets.npy  (count + 1,) int64: the byte where each line of keys.txt starts
+        keys.hash.npy     an open-addressing hash table: key -> row (see vectors/_lazykeys.py)
+        meta.json         {"format": "firstlayer-vectors-cache", "version": 2, "count", "dim",
+                           "dtype", "keys_escaped"}
 
-Loading memory-maps ``vectors.npy`` read-only (``np.load(mmap_mode="r")``): nothing is read
-until rows are used, so the matrix costs no time and no memory up front. Reading the keys is
-the only work that grows with the size (~0.05 us per key, plus the key index KeyedVectors
-builds: ~30 ms for 200k keys in all).
+Loading memory-maps ``vectors.npy``, the two key tables and ``keys.txt`` read-only: nothing is
+read until it is used, so neither the matrix nor the keys cost time or memory up front. The
+keys come as a :class:`~firstlayer.vectors._lazykeys.KeyList` (``index_to_key``: decodes one
+line when asked) and a ``KeyIndex`` (``key_to_index``: one walk along the hash table, ~1 us),
+instead of a list of every key and a dict over them (~0.3 s for 1M keys, ~1 s for 3M).
 
 ``keys.txt`` escapes the three characters that would break "one key per line": a backslash is
-written ``\\\\``, a newline ``\\n``, a carriage return ``\\r``. A file with no backslash (the
-usual case) is split on newlines and nothing else.
+written ``\\\\``, a newline ``\\n``, a carriage return ``\\r``. ``"keys_escaped": false`` (the
+usual case) says that no line holds a backslash, so none needs unescaping.
+
+Version 1 caches (no ``keys.offsets.npy``/``keys.hash.npy``) still load: their keys are read
+into a list. Saving writes version 2.
 
 Saving writes into a temporary directory beside the target and renames it into place, so a
 failure leaves an existing cache as it was.
@@ -26,68 +32,37 @@ from __future__ import annotations
 
 import contextlib
 import json
+import mmap
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
+from .._lazykeys import (
+    KeyList,
+    build_table,
+    escape_key,
+    line_hashes,
+    line_offsets,
+    table_size,
+    unescape_key,
+)
 from ._rows import GrowingRows
 from ._select import RowSelector
 from .detect import CACHE_MARKER, CACHE_META
 from .errors import VectorFileError
 
-VERSION = 1
+__all__ = ["escape_key", "read_cache", "read_meta", "unescape_key", "write_cache"]
+
+VERSION = 2
 VECTORS_FILE = "vectors.npy"
 KEYS_FILE = "keys.txt"
-
-
-# ---- keys.txt -----------------------------------------------------------------------------------
-def escape_key(key: str) -> str:
-    r"""One key as one line of ``keys.txt``.
-
-    >>> escape_key("a\nb\\c")
-    'a\\nb\\\\c'
-    """
-    return key.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
-
-
-def unescape_key(line: str) -> str:
-    r"""The key a ``keys.txt`` line stands for (the inverse of :func:`escape_key`).
-
-    >>> unescape_key('a\\nb\\\\c') == "a\nb\\c"
-    True
-    """
-    if "\\" not in line:
-        return line
-    out, i = [], 0
-    while i < len(line):
-        ch = line[i]
-        if ch == "\\" and i + 1 < len(line):
-            out.append({"n": "\n", "r": "\r", "\\": "\\"}.get(line[i + 1], "\\" + line[i + 1]))
-            i += 2
-        else:
-            out.append(ch)
-            i += 1
-    return "".join(out)
-
-
-def _read_keys(path: Path, count: int) -> list[str]:
-    text = path.read_text(encoding="utf-8")
-    keys = text.split("\n")
-    if keys and keys[-1] == "":
-        keys.pop()
-    if "\\" in text:
-        keys = [unescape_key(k) for k in keys]
-    if len(keys) != count:
-        raise VectorFileError(
-            f"{str(path)!r} holds {len(keys):,} keys but meta.json says {count:,}: the cache "
-            "is damaged; save it again"
-        )
-    return keys
+OFFSETS_FILE = "keys.offsets.npy"
+HASH_FILE = "keys.hash.npy"
 
 
 # ---- reading ------------------------------------------------------------------------------------
@@ -108,11 +83,82 @@ def read_meta(path: str | os.PathLike) -> dict[str, Any]:
     return meta
 
 
+def _damaged(root: Path, what: str) -> VectorFileError:
+    return VectorFileError(f"{str(root)!r}: {what}: the cache is damaged; save it again")
+
+
+def _map_npy(root: Path, name: str) -> np.ndarray:
+    """``root/name`` memory-mapped read-only (a missing or unreadable file: the cache is
+    damaged)."""
+    try:
+        return np.load(root / name, mmap_mode="r", allow_pickle=False)
+    except FileNotFoundError:
+        raise _damaged(root, f"{name} is missing") from None
+    except (OSError, ValueError) as err:
+        raise _damaged(root, f"{name} can't be read ({err})") from None
+
+
+def _open_keys(root: Path, count: int, escaped: bool) -> KeyList:
+    """The keys of a version-2 cache, opened without reading them: ``keys.txt`` and the two
+    tables are memory-mapped, and only their sizes are checked (no work per key)."""
+    # Plain ndarray views of the maps: indexing an np.memmap is several times slower.
+    offsets = _map_npy(root, OFFSETS_FILE).view(np.ndarray)
+    if offsets.dtype != np.int64 or offsets.shape != (count + 1,):
+        raise _damaged(
+            root,
+            f"{OFFSETS_FILE} holds {offsets.shape} {offsets.dtype} but {count:,} keys need "
+            f"({count + 1},) int64",
+        )
+    table = _map_npy(root, HASH_FILE).view(np.ndarray)
+    if table.dtype not in (np.int32, np.int64) or table.shape != (table_size(count),):
+        raise _damaged(
+            root,
+            f"{HASH_FILE} holds {table.shape} {table.dtype} but {count:,} keys need "
+            f"({table_size(count)},) int32 or int64",
+        )
+    keys_path = root / KEYS_FILE
+    try:
+        size = keys_path.stat().st_size
+    except FileNotFoundError:
+        raise _damaged(root, f"{KEYS_FILE} is missing") from None
+    if offsets[0] != 0 or offsets[-1] != size:
+        raise _damaged(
+            root,
+            f"{KEYS_FILE} has {size:,} bytes but {OFFSETS_FILE} says {int(offsets[-1]):,}",
+        )
+    data: bytes | mmap.mmap = b""
+    if size:  # mmap can't map an empty file
+        with open(keys_path, "rb") as f:
+            data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    return KeyList(data, offsets, table, escaped=escaped, source=str(keys_path))
+
+
+def _read_keys(path: Path, count: int) -> list[str]:
+    """The keys of a version-1 cache (no offsets or hash table): read and split them."""
+    text = path.read_text(encoding="utf-8")
+    keys = text.split("\n")
+    if keys and keys[-1] == "":
+        keys.pop()
+    if "\\" in text:
+        keys = [unescape_key(k) for k in keys]
+    if len(keys) != count:
+        raise VectorFileError(
+            f"{str(path)!r} holds {len(keys):,} keys but meta.json says {count:,}: the cache "
+            "is damaged; save it again"
+        )
+    return keys
+
+
 def read_cache(
     path: str | os.PathLike, *, selector: RowSelector, dtype: np.dtype
-) -> tuple[list[str], np.ndarray, dict[str, Any]]:
-    """Open a cache: ``(keys, matrix, report fields)``. The matrix is a read-only memory map
-    unless ``vocab=`` picks rows or ``dtype`` differs from the stored one (then a copy)."""
+) -> tuple[Sequence[str], np.ndarray, dict[str, Any]]:
+    """Open a cache: ``(keys, matrix, report fields)``.
+
+    The matrix is a read-only memory map unless ``vocab=`` picks rows or ``dtype`` differs
+    from the stored one (then a copy). The keys are a :class:`KeyList` (nothing decoded yet;
+    ``limit=`` gives a shorter one) for a version-2 cache, a list for ``vocab=`` or a
+    version-1 cache.
+    """
     root = Path(path)
     meta = read_meta(root)
     count, dim = int(meta["count"]), int(meta["dim"])
@@ -122,16 +168,22 @@ def read_cache(
             f"{str(root)!r}: vectors.npy has shape {vectors.shape} but meta.json says "
             f"({count}, {dim}): the cache is damaged; save it again"
         )
-    keys = _read_keys(root / KEYS_FILE, count)
+    keys: Sequence[str]
+    if meta.get("version", 1) >= 2:
+        # No "keys_escaped" (a hand-made meta.json): unescape to be safe, only slower.
+        keys = _open_keys(root, count, escaped=bool(meta.get("keys_escaped", True)))
+    else:
+        keys = _read_keys(root / KEYS_FILE, count)
     if selector.limit is not None and selector.limit < count:
-        keys, vectors = keys[: selector.limit], vectors[: selector.limit]
+        limit = selector.limit
+        keys = keys.head(limit) if isinstance(keys, KeyList) else keys[:limit]
+        vectors = vectors[:limit]
+    selector.read = len(keys)
     if selector.words is None:  # every key of a cache is unique: no selection to do
-        selector.read = len(keys)
-        selector.keys = keys
         if vectors.dtype != dtype:
             vectors = vectors.astype(dtype)
         return keys, vectors, {"duplicates_dropped": 0}
-    keep = selector.choose(keys)
+    keep = selector.choose(list(keys))
     rows, fields = selector.finish(str(root))
     picked = np.arange(len(keys)) if keep is None else keep
     if rows is not None:
@@ -143,8 +195,33 @@ def read_cache(
 
 
 # ---- writing ------------------------------------------------------------------------------------
+def _key_files(keys: Sequence[str]) -> tuple[bytes, np.ndarray, np.ndarray, bool]:
+    """``(keys.txt bytes, offsets, hash table, escaped)`` for ``keys``.
+
+    A :class:`KeyList` (a loaded cache being saved again) hands over its stored bytes and
+    tables; other keys are escaped, encoded and hashed here (~1 s for 3M keys).
+    """
+    if isinstance(keys, KeyList):
+        data, offsets, table = keys.file_parts()
+        return data, offsets, table, keys.escaped
+    escaped = [escape_key(k) for k in keys]
+    lines = [line.encode("utf-8") for line in escaped]
+    data = b"\n".join(lines) + b"\n" if lines else b""
+    table = build_table(line_hashes(lines, len(lines)))
+    return data, line_offsets(lines), table, b"\\" in data
+
+
+def _write_synced(path: Path, write: Callable[[IO[bytes]], object]) -> None:
+    """Write a file and flush it to the disk before the directory is renamed into place."""
+    with open(path, "wb") as f:
+        write(f)
+        f.flush()
+        os.fsync(f.fileno())
+
+
 def write_cache(path: str | os.PathLike, keys: Sequence[str], vectors: np.ndarray) -> None:
-    """Save ``keys`` and ``vectors`` as a cache directory at ``path``, atomically."""
+    """Save ``keys`` (unique: ``save_vectors`` checks) and ``vectors`` as a cache directory at
+    ``path``, atomically."""
     target = Path(path)
     parent = target.parent
     if not parent.is_dir():
@@ -158,22 +235,26 @@ def write_cache(path: str | os.PathLike, keys: Sequence[str], vectors: np.ndarra
             "replace it: remove it or pick another path"
         )
     count, dim = vectors.shape
+    if len(keys) != count:
+        raise ValueError(f"got {len(keys):,} keys but {count:,} vectors; they must match")
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))
     try:
-        with open(tmp / VECTORS_FILE, "wb") as f:
-            np.save(f, np.ascontiguousarray(vectors), allow_pickle=False)
-            f.flush()
-            os.fsync(f.fileno())
-        with open(tmp / KEYS_FILE, "w", encoding="utf-8", newline="\n") as f:
-            f.write("".join(escape_key(k) + "\n" for k in keys))
-            f.flush()
-            os.fsync(f.fileno())
+        data, offsets, table, escaped = _key_files(keys)
+
+        def save_array(array: np.ndarray) -> Callable[[IO[bytes]], None]:
+            return lambda f: np.save(f, np.ascontiguousarray(array), allow_pickle=False)
+
+        _write_synced(tmp / VECTORS_FILE, save_array(vectors))
+        _write_synced(tmp / KEYS_FILE, lambda f: f.write(data))
+        _write_synced(tmp / OFFSETS_FILE, save_array(offsets))
+        _write_synced(tmp / HASH_FILE, save_array(table))
         meta = {
             "format": CACHE_MARKER,
             "version": VERSION,
             "count": count,
             "dim": dim,
             "dtype": str(vectors.dtype),
+            "keys_escaped": escaped,
         }
         (tmp / CACHE_META).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
         _replace_dir(tmp, target)
