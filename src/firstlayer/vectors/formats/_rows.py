@@ -42,6 +42,16 @@ class GrowingRows:
         self._data[self.n : self.n + k] = block
         self.n += k
 
+    def spare(self, most: int) -> np.ndarray:
+        """Up to ``most`` allocated rows after the filled ones (none when full), for a reader to
+        write into in place; :meth:`commit` then counts them. The view must be dropped before
+        the next :meth:`append`, which may move the matrix."""
+        return self._data[self.n : self.n + most]
+
+    def commit(self, k: int) -> None:
+        """Count ``k`` rows written into :meth:`spare` as filled."""
+        self.n += k
+
     def keep(self, rows: np.ndarray) -> None:
         """Keep only ``rows`` (increasing indices), moved to the front in place, a block at a
         time (no full-size temporary): a row never moves backward past one not yet read."""

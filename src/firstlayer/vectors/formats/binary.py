@@ -5,10 +5,12 @@ A text header ``"count dim\\n"``, then per vector the word's bytes, one space an
 little-endian float32 values (``4 * dim`` raw bytes). The C tool also writes a newline after each
 vector; gensim does not; both are read (a newline before a word is skipped).
 
-Words have no length prefix, so records can only be found one after the other: a short Python
-loop (``bytes.find`` for the space) walks a block of records, and one gather copies all their
-vectors out at once (a ``'V{4*dim}'`` view of the block with a 1-byte stride: element ``i`` is
-the ``4*dim`` bytes starting at byte ``i``).
+Words have no length prefix, so records can only be found one after the other. A compiled loop
+(:mod:`._binary_kernels`, numba, imported on the first read) walks a batch of records: it notes
+each word's span, gathers the words into one ``"\\n"``-joined buffer (decoded with a single
+``bytes.decode``) and, when every row is kept as float32, copies each vector straight into the
+output matrix in the same pass. Otherwise (``vocab=``, another ``dtype``) the kept rows are
+copied once the batch's keys have been chosen.
 """
 
 from __future__ import annotations
@@ -27,33 +29,20 @@ from .detect import UTF8_BOM, parse_header
 from .errors import TruncatedVectorFileError, VectorFileError
 
 BLOCK_BYTES = 1 << 21  # bytes read at a time from a compressed file
+_HEAD_BYTES = 1 << 12  # the header line is found in the first bytes
 _BATCH = 1 << 14  # records handled at a time
-_COPY_BYTES = 1 << 18
+_WORD_BYTES = 1 << 20  # the buffer a batch's words are joined in (a batch stops when it is full)
+_COPY_ROWS_BYTES = 1 << 18  # rows gathered at a time after the walk (they stay in cache)
 _MAX_WORD_BYTES = 1 << 12  # no real word is longer; more means the header's dim is wrong
 _ROWS_PER_WRITE = 1 << 12
-
-
-def _records(buf: Any, pos: int, record: int, most: int) -> tuple[list[bytes], list[int], int]:
-    """The words (raw bytes) and space offsets of up to ``most`` complete records in ``buf``
-    from ``pos``, and the offset after the last one."""
-    words: list[bytes] = []
-    spaces: list[int] = []
-    end = len(buf)
-    find, add_word, add_space = buf.find, words.append, spaces.append
-    for _ in range(most):
-        space = find(b" ", pos, pos + _MAX_WORD_BYTES)
-        if space < 0 or space + 1 + record > end:
-            break
-        add_word(buf[pos:space])
-        add_space(space)
-        pos = space + 1 + record
-    return words, spaces, pos
+_FILE_F32 = np.dtype("<f4")  # the file's numbers
 
 
 class _Source:
-    """The file's bytes as ``buf``, a window at a time: all of it, memory-mapped, for a plain
-    file (nothing is copied but the vectors kept); read a block at a time from a decompressing
-    stream otherwise. ``start`` is the file offset of ``buf[0]``."""
+    """The file's bytes as ``buf`` (and ``data``, the same bytes as a uint8 array), a window at
+    a time: all of it, memory-mapped, for a plain file (nothing is copied but the vectors
+    kept); read a block at a time from a decompressing stream otherwise. ``start`` is the file
+    offset of ``buf[0]``."""
 
     def __init__(self, stream: IO[bytes], raw: IO[bytes] | None) -> None:
         self.stream, self.raw = stream, raw
@@ -69,8 +58,9 @@ class _Source:
             self.buf: Any = self.map
             self.eof = True
         else:
-            self.buf = stream.read(BLOCK_BYTES)
+            self.buf = stream.read(max(BLOCK_BYTES, _HEAD_BYTES))  # the header in one piece
             self.eof = not self.buf
+        self.data: np.ndarray = np.frombuffer(self.buf, dtype=np.uint8)
 
     def refill(self, pos: int) -> int:
         """Drop ``buf[:pos]``, read more; returns the new offset of what was at ``pos``."""
@@ -78,6 +68,7 @@ class _Source:
         self.eof = not more
         self.start += pos
         self.buf = self.buf[pos:] + more
+        self.data = np.frombuffer(self.buf, dtype=np.uint8)
         return 0
 
     def progress(self, pos: int) -> None:
@@ -86,6 +77,7 @@ class _Source:
 
     def close(self) -> None:
         self.buf = b""
+        self.data = np.empty(0, dtype=np.uint8)  # the map can't close while a view is alive
         if self.map is not None:
             with contextlib.suppress(BufferError):  # a view still alive: the GC closes it
                 self.map.close()
@@ -112,6 +104,20 @@ def read_binary(
         source.close()
 
 
+def _append_vectors(rows: GrowingRows, data: np.ndarray, spaces: np.ndarray, record: int) -> None:
+    """Append the vectors after ``spaces`` (``(k,)`` offsets into ``data``) to ``rows``, a few
+    hundred KB at a time through a float32 scratch block (copies that stay in cache are several
+    times faster than one big one; ``rows`` converts to its dtype)."""
+    from . import _binary_kernels as kernels
+
+    step = max(1, _COPY_ROWS_BYTES // record)
+    scratch = np.empty((min(step, spaces.size), record // 4), dtype=_FILE_F32)
+    for lo in range(0, spaces.size, step):
+        part = spaces[lo : lo + step]
+        kernels.copy_vectors(data, part, record, scratch.view(np.uint8))
+        rows.append(scratch[: part.size])
+
+
 def _read(
     source: _Source,
     name: str,
@@ -121,7 +127,9 @@ def _read(
     unicode_errors: str,
     on_block: Callable[[], None],
 ) -> tuple[list[str], np.ndarray, dict[str, Any]]:
-    head = bytes(source.buf[:4096])
+    from . import _binary_kernels as kernels  # numba: imported on first use only
+
+    head = bytes(source.buf[:_HEAD_BYTES])
     bom = len(UTF8_BOM) if head.startswith(UTF8_BOM) else 0
     newline = head.find(b"\n")
     header = parse_header(head[bom:newline]) if newline >= 0 else None
@@ -135,64 +143,68 @@ def _read(
         raise VectorFileError(f"{name}: the header says the vectors have {dim} dimensions")
     record = 4 * dim
     capacity = count if selector.words is None else 1024
+    if source.map is not None:  # a header from another file must not allocate terabytes
+        capacity = min(capacity, len(source.buf) // (record + 1) + 1)
     if selector.limit is not None:
         capacity = min(capacity, selector.limit)
     rows = GrowingRows(dim, dtype, capacity)
+    # Every row kept, as float32: the walk copies the vectors straight into the matrix (while
+    # there is room in it; rows beyond the header's count take the other way, which grows it).
+    direct = selector.words is None and dtype == _FILE_F32
+    starts = np.empty(_BATCH, dtype=np.int64)
+    spaces = np.empty(_BATCH, dtype=np.int64)
+    words = np.empty(max(_WORD_BYTES, 2 * _MAX_WORD_BYTES + 2), dtype=np.uint8)
+    no_rows = np.empty((0, record), dtype=np.uint8)
     repaired = 0
     pos = newline + 1
-    view: np.ndarray | None = None  # 'V{record}' elements starting at every byte of buf
     while True:
         room = selector.room()
         most = _BATCH if room is None else min(room, _BATCH)
-        words, spaces, pos = _records(source.buf, pos, record, most)
-        if words:
-            joined = b"\n".join(words)
-            if joined.startswith(b"\n") or b"\n\n" in joined:  # the C tool's newlines
-                words = [word.lstrip(b"\n") for word in words]
-                joined = b"\n".join(words)
-            offsets = np.asarray(spaces, dtype=np.int64)
+        out = rows.spare(most).view(np.uint8) if direct else no_rows
+        copied = out.shape[0] > 0
+        if copied:
+            most = out.shape[0]
+        n, pos, used, full = kernels.read_records(
+            source.data, pos, record, most, _MAX_WORD_BYTES, starts, spaces, words, out
+        )
+        del out  # no view of the matrix may outlive the call: it is resized in place
+        if copied:
+            rows.commit(n)
+        if n:
             keys, fixed = _decode(
-                words, joined, name, source.start, offsets, encoding, unicode_errors
+                words[:used],
+                source.data,
+                starts[:n],
+                spaces[:n],
+                source.start,
+                name,
+                encoding,
+                unicode_errors,
             )
             repaired += fixed
             keep = selector.choose(keys)
-            offsets += 1
-            if keep is not None:
-                offsets = offsets[keep]
-            if offsets.size:
-                if view is None:
-                    view = np.ndarray(
-                        shape=(len(source.buf) - record + 1,),
-                        dtype=f"V{record}",
-                        buffer=source.buf,
-                        strides=(1,),
-                    )
-                # A few hundred KB at a time: copies that stay in cache are several times
-                # faster than one big copy.
-                step = max(1, _COPY_BYTES // record)
-                for lo in range(0, offsets.size, step):
-                    part = view[offsets[lo : lo + step]]
-                    rows.append(part.view("<f4").reshape(-1, dim))
+            if not copied:
+                kept = spaces[:n] if keep is None else spaces[:n][keep]
+                if kept.size:
+                    _append_vectors(rows, source.data, kept, record)
             source.progress(pos)
             on_block()
         if selector.done:
             break
-        if len(words) == most:  # a full batch: there may be more in buf
+        if full:  # a full batch: there may be more in buf
             continue
         if source.eof:
             break
-        if len(source.buf) - pos >= _MAX_WORD_BYTES + record and not words:
+        if len(source.buf) - pos >= _MAX_WORD_BYTES + record and not n:
             raise VectorFileError(
                 f"{name}: no word found at byte {source.start + pos:,} "
                 f"({bytes(source.buf[pos : pos + 40])!r}); the header's dim ({dim}) may be "
                 "wrong, or this is not a word2vec binary file"
             )
-        view = None
         pos = source.refill(pos)
 
     tail = bytes(source.buf[pos:]).strip()
     at = source.start + pos
-    view = None
     fields: dict[str, Any] = {"lines_repaired": repaired, "header_count": count}
     if not selector.done:
         if selector.read < count:
@@ -220,31 +232,35 @@ def _read(
 
 
 def _decode(
-    raw: list[bytes],
-    joined: bytes,
-    name: str,
-    start: int,
+    joined: np.ndarray,
+    data: np.ndarray,
+    starts: np.ndarray,
     spaces: np.ndarray,
+    start: int,
+    name: str,
     encoding: str,
     unicode_errors: str,
 ) -> tuple[list[str], int]:
-    """Decode a block's words (all at once when valid); returns them and how many were
+    """Decode a batch's words: all at once from ``joined`` (the words separated by newlines)
+    when they are valid, else word by word (``data[starts[i]:spaces[i]]``; ``start`` is the
+    file offset of ``data[0]``, for the error message). Returns the keys and how many were
     repaired."""
     try:
-        keys = joined.decode(encoding).split("\n")
-        if len(keys) == len(raw):
+        keys = joined.tobytes().decode(encoding).split("\n")
+        if len(keys) == starts.size:  # else a word holds a newline: split it word by word
             return keys, 0
     except UnicodeDecodeError:
         pass
     keys, repaired = [], 0
-    for word, space in zip(raw, spaces.tolist()):
+    for lo, hi in zip(starts.tolist(), spaces.tolist()):
+        word = data[lo:hi].tobytes()
         try:
             keys.append(word.decode(encoding))
         except UnicodeDecodeError as err:
             if unicode_errors == "strict":
                 bad = word[max(err.start - 12, 0) : err.end + 12]
                 raise VectorFileError(
-                    f"{name}, byte {start + space - len(word):,}: the bytes {bad!r} (in the word "
+                    f"{name}, byte {start + lo:,}: the bytes {bad!r} (in the word "
                     f"{word[:60]!r}) are not valid {encoding}. To load the file anyway pass "
                     "unicode_errors='replace' (or 'ignore'); if the words are in another "
                     "encoding, pass it, e.g. encoding='latin-1'. (Garbage words can also mean "
