@@ -58,7 +58,7 @@ class RowSelector:
         self._seen: set[str] = set()
         self.duplicates = 0
         self.words: list[str] | None = None
-        self._lower_case_backup = bool(lower_case_backup)
+        self.lower_case_backup = bool(lower_case_backup)
         self._exact: set[str] = set()
         self._lower: dict[str, list[str]] = {}  # w.lower() -> the vocab words w it may stand for
         self._lower_only_rows: dict[str, int] = {}  # kept only as someone's lower case
@@ -142,7 +142,7 @@ class RowSelector:
         for w in dict.fromkeys(self.words):  # distinct words, in vocabulary order
             if w in kept:
                 exact += 1
-            elif self._lower_case_backup and w.lower() in kept:
+            elif self.lower_case_backup and w.lower() in kept:
                 lowercase += 1
             else:
                 missing.append(w)
