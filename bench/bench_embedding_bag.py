@@ -14,7 +14,8 @@ vocabulary as in ``bench_core.py``, or uniformly where the name says so):
 
 Timing method (alternating runs, pauses so the other library's spinning threads are idle,
 median of each, ratio firstlayer / torch with torch at 2 threads), the report of how busy the
-machine was and the wait for a quiet machine are those of ``bench_core.py``, imported from it.
+machine was and the wait for a quiet machine are those of ``bench_core.py``: both import them
+from ``_harness.py``.
 
 Usage::
 
@@ -26,16 +27,13 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
-import statistics
 from collections.abc import Callable
 
 import numpy as np
 import torch
 
 import firstlayer as fl
-from bench_core import OthersLoad, Result, environment, time_pair, wait_until_quiet, zipf_ids
-from firstlayer import _backend
+from _harness import Workloads, rounds, setup, summary_table, time_runs, zipf_ids
 
 V, D, BAG_LEN = 100_000, 128, 20
 ZIPF_A = 1.1
@@ -119,60 +117,15 @@ def bag_fwd(
     return fl_fwd, torch_fwd
 
 
-def summary_table(runs: list[list[Result]]) -> str:
-    """Markdown: per workload the median over runs of each median time, and of the ratio."""
-    lines = [
-        "| workload | firstlayer (ms) | torch (ms) | ratio firstlayer/torch | ratio range "
-        "| target | others' load (cores) |",
-        "|---|---:|---:|---:|---:|---:|---:|",
-    ]
-    for name in [r.name for r in runs[0]]:
-        rs = [r for run in runs for r in run if r.name == name]
-        ratios = [r.ratio for r in rs]
-        ratio = statistics.median(ratios)
-        loads = [r.others for r in rs if r.others is not None]
-        load = f"{max(loads):.2f}" if loads else "?"
-        target = TARGETS[name]
-        verdict = "-"
-        if target is not None:
-            verdict = f"<= {target} {'ok' if ratio <= target else 'MISSED'}"
-        lines.append(
-            f"| {name} | {statistics.median(r.fl_s for r in rs) * 1e3:.1f} "
-            f"| {statistics.median(r.torch_s for r in rs) * 1e3:.1f} | {ratio:.2f} "
-            f"| {min(ratios):.2f}-{max(ratios):.2f} | {verdict} | {load} |"
-        )
-    return "\n".join(lines)
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeats", type=int, default=21, help="timed rounds per workload")
-    parser.add_argument("--warmup", type=int, default=3, help="untimed rounds first")
-    parser.add_argument("--runs", type=int, default=1, help="repeat everything; report medians")
-    parser.add_argument("--quick", action="store_true", help="5 rounds, 1 warm-up")
-    parser.add_argument("--only", nargs="*", choices=list(TARGETS), help="run only these")
-    parser.add_argument(
-        "--pause", type=float, default=0.1, help="seconds to sleep before each timed call"
+    args = setup(__doc__, TARGETS)
+    repeats, warmup = rounds(args)
+    print(
+        f"V={V} D={D}, bags of {BAG_LEN} ids (Zipf a={ZIPF_A} unless 'uniform'); {repeats} "
+        f"rounds after {warmup} warm-up, {args.pause} s pause before each call"
     )
-    parser.add_argument(
-        "--fl-threads", type=int, default=None, help="firstlayer's threads (default: the cores)"
-    )
-    parser.add_argument(
-        "--wait-quiet", type=float, default=0.0, metavar="S",
-        help="before each workload, wait up to S seconds for other processes to go quiet",
-    )
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
-    repeats, warmup = (5, 1) if args.quick else (args.repeats, args.warmup)
-
-    torch.set_num_threads(2)
-    if args.fl_threads is not None:
-        _backend.set_num_threads(args.fl_threads)
-    print(environment())
-    print(f"V={V} D={D}, bags of {BAG_LEN} ids (Zipf a={ZIPF_A} unless 'uniform'); {repeats} "
-          f"rounds after {warmup} warm-up, {args.pause} s pause before each call")
     rng = np.random.default_rng(args.seed)
-    workloads: dict[str, Callable[[], tuple[Callable, Callable]]] = {
+    workloads: Workloads = {
         "bag-train": lambda: bag_train(rng, 20_000, False, "sum", False),
         "bag-train-uniform": lambda: bag_train(rng, 20_000, True, "sum", False),
         "bag-train-sparse": lambda: bag_train(rng, 20_000, False, "sum", True),
@@ -182,26 +135,9 @@ def main() -> None:
         "bag-fwd-50k-uniform": lambda: bag_fwd(rng, 50_000, True, "sum"),
         "bag-fwd-max": lambda: bag_fwd(rng, 20_000, False, "max"),
     }
-    runs: list[list[Result]] = []
-    for run in range(args.runs):
-        print(f"\nrun {run + 1} of {args.runs}")
-        results = []
-        for name, build in workloads.items():
-            if args.only and name not in args.only:
-                continue
-            if args.wait_quiet > 0 and wait_until_quiet(args.wait_quiet) is None:
-                print(f"(the machine stayed busy for {args.wait_quiet:.0f} s: timing anyway)")
-            fl_fn, torch_fn = build()
-            load = OthersLoad()
-            fl_s, torch_s = time_pair(fl_fn, torch_fn, repeats, warmup, args.pause)
-            r = Result(name, fl_s, torch_s, load.cores())
-            results.append(r)
-            others = "?" if r.others is None else f"{r.others:.2f}"
-            print(f"{name:20s} firstlayer {fl_s * 1e3:8.2f} ms   torch {torch_s * 1e3:8.2f} ms   "
-                  f"ratio {r.ratio:.2f}   (others kept {others} cores busy)", flush=True)
-        runs.append(results)
+    runs = time_runs(workloads, args)
     print()
-    print(summary_table(runs))
+    print(summary_table(runs, TARGETS))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ Workloads (a V=100k x D=128 float32 table):
 
 The gradient stays on the parameters between steps, so each round times ``step()`` alone.
 ``Embedding(sparse=True)`` forward + backward + SGD is in ``bench_core.py`` (embed-train-sparse).
-Timing method (alternation, pauses, the machine-load report) and caveats: see ``bench_core.py``.
+Timing method (alternation, pauses, the machine-load report) and caveats: see ``bench_core.py``
+(both use ``_harness.py``).
 
 Usage::
 
@@ -26,24 +27,15 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import os
-import time
 from collections.abc import Callable
 
 import numpy as np
 import torch
 
 import firstlayer as fl
-from bench_core import (
-    ZIPF_A,
-    Result,
-    _machine_cpu_seconds,
-    _own_cpu_seconds,
-    environment,
-    time_pair,
-    zipf_ids,
-)
+from _harness import OthersLoad, Workloads, rounds, setup, time_workloads, zipf_ids
+from bench_core import ZIPF_A
 
 V, D = 100_000, 128
 N_SPARSE = 1_000_000
@@ -102,27 +94,15 @@ def frozen_pair(rng: np.random.Generator) -> tuple[Callable, Callable]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeats", type=int, default=15, help="timed rounds per workload")
-    parser.add_argument("--warmup", type=int, default=2, help="untimed rounds first")
-    parser.add_argument("--quick", action="store_true", help="5 rounds, 1 warm-up")
-    parser.add_argument("--only", nargs="*", choices=list(TARGETS), help="run only these")
-    parser.add_argument(
-        "--pause", type=float, default=0.1, help="seconds to sleep before each timed call"
-    )
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
-    repeats, warmup = (5, 1) if args.quick else (args.repeats, args.warmup)
-
-    torch.set_num_threads(2)
-    print(environment())
+    args = setup(__doc__, TARGETS, repeats=15, warmup=2, several_runs=False)
+    repeats, warmup = rounds(args)
     rng = np.random.default_rng(args.seed)
     ids = zipf_ids(rng, N_SPARSE, V, ZIPF_A)
     print(
         f"V={V} D={D}; sparse batches: {N_SPARSE} ids ~ Zipf(a={ZIPF_A}), "
         f"{np.unique(ids).size} distinct rows; {repeats} rounds after {warmup} warm-up\n"
     )
-    workloads: dict[str, Callable[[], tuple[Callable, Callable]]] = {
+    workloads: Workloads = {
         "adam-dense": lambda: dense_pair(rng, "Adam", {}),
         "adamw-dense": lambda: dense_pair(rng, "AdamW", {}),
         "adagrad-dense": lambda: dense_pair(rng, "Adagrad", {}),
@@ -132,24 +112,14 @@ def main() -> None:
         "adam-lazy-sparse": lambda: sparse_pair(rng, ids, "Adam", "SparseAdam", {}),
         "adam-frozen": lambda: frozen_pair(rng),
     }
-    results = []
-    machine0, own0, wall0 = _machine_cpu_seconds(), _own_cpu_seconds(), time.perf_counter()
-    for name, build in workloads.items():
-        if args.only and name not in args.only:
-            continue
-        fl_fn, torch_fn = build()
-        fl_s, torch_s = time_pair(fl_fn, torch_fn, repeats, warmup, args.pause)
-        r = Result(name, fl_s, torch_s)
-        results.append(r)
-        print(f"{name:18s} firstlayer {fl_s * 1e3:8.2f} ms   torch {torch_s * 1e3:8.2f} ms   "
-              f"ratio {r.ratio:.2f}")
-        del fl_fn, torch_fn  # free the tables before the next workload
-
-    machine1, own1, wall1 = _machine_cpu_seconds(), _own_cpu_seconds(), time.perf_counter()
-    if machine0 is not None and machine1 is not None:
-        others = max(0.0, (machine1 - machine0) - (own1 - own0)) / (wall1 - wall0)
-        print(f"\nother processes kept {others:.2f} of the {os.cpu_count()} cores busy during the "
-              f"run{' (timings are noisy: rerun on a quiet machine)' if others > 0.1 else ''}")
+    load = OthersLoad()
+    results = time_workloads(workloads, args.only, repeats, warmup, args.pause)
+    others = load.cores()
+    if others is not None:
+        print(
+            f"\nother processes kept {others:.2f} of the {os.cpu_count()} cores busy during the "
+            f"run{' (timings are noisy: rerun on a quiet machine)' if others > 0.1 else ''}"
+        )
     print("\n| workload | firstlayer (ms) | torch (ms) | ratio | target |")
     print("|---|---:|---:|---:|---:|")
     for r in results:

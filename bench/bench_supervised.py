@@ -19,7 +19,7 @@ The data (no network): a generated topic-classification corpus, written to a tem
 Timing: the wall-clock time of the ``train_supervised`` call (reading the file included), with
 ``thread=2``, the two libraries alternating, ``--repeat`` runs each (median); firstlayer's
 compiled kernels are loaded (or compiled, once per install) before the timings. Each run also
-reports how many cores other processes kept busy meanwhile (``bench_core.OthersLoad``).
+reports how many cores other processes kept busy meanwhile (``_harness.OthersLoad``).
 
 Usage::
 
@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bench_core import OthersLoad
+from _harness import OthersLoad
 
 N_TOPICS = 20
 VOCAB = 60_000
@@ -80,8 +80,9 @@ def make_corpus(train_path: str, test_path: str, n_train: int, n_test: int, seed
     words = np.array(_make_words(rng, VOCAB), dtype=object)
     background = _zipf_weights(VOCAB)
     # topic words: mid-frequency ranks; topic t shares a third of its words with topic t+1
-    topics = [rng.choice(np.arange(200, 30_000), TOPIC_WORDS, replace=False)
-              for _ in range(N_TOPICS)]
+    topics = [
+        rng.choice(np.arange(200, 30_000), TOPIC_WORDS, replace=False) for _ in range(N_TOPICS)
+    ]
     for t in range(N_TOPICS):
         nxt = topics[(t + 1) % N_TOPICS]
         topics[t][: TOPIC_WORDS // 3] = nxt[TOPIC_WORDS - TOPIC_WORDS // 3 :]
@@ -199,8 +200,10 @@ def main() -> None:
         train, test = os.path.join(tmp, "train.txt"), os.path.join(tmp, "test.txt")
         t0 = time.perf_counter()
         make_corpus(train, test, n_train, n_test)
-        print(f"corpus: {n_train} train / {n_test} test documents, "
-              f"{os.path.getsize(train) / 1e6:.0f} MB, made in {time.perf_counter() - t0:.1f} s")
+        print(
+            f"corpus: {n_train} train / {n_test} test documents, "
+            f"{os.path.getsize(train) / 1e6:.0f} MB, made in {time.perf_counter() - t0:.1f} s"
+        )
         print(f"firstlayer kernels loaded in {warm_up(tmp):.1f} s (not counted below)")
         summary = []
         for config, params in configs.items():
@@ -211,13 +214,18 @@ def main() -> None:
                     if row is not None:
                         rows[row.library].append(row)
                         busy = "?" if row.others is None else f"{row.others:.2f}"
-                        print(f"{row.config:24s} {row.library:10s} {row.seconds:7.2f} s  "
-                              f"p@1 {row.p_at_1:.4f}  (N={row.n_test}; other processes: "
-                              f"{busy} cores)", flush=True)
+                        print(
+                            f"{row.config:24s} {row.library:10s} {row.seconds:7.2f} s  "
+                            f"p@1 {row.p_at_1:.4f}  (N={row.n_test}; other processes: "
+                            f"{busy} cores)",
+                            flush=True,
+                        )
             summary.append((config, params, rows))
         print("\nmedian of each library (fastText = fasttext-numpy2, both at the same settings)")
-        print(f"{'config':24s} {'fastText s':>10s} {'ours s':>8s} {'time ratio':>10s} "
-              f"{'fastText p@1':>12s} {'ours p@1':>9s} {'p@1 diff':>8s}")
+        print(
+            f"{'config':24s} {'fastText s':>10s} {'ours s':>8s} {'time ratio':>10s} "
+            f"{'fastText p@1':>12s} {'ours p@1':>9s} {'p@1 diff':>8s}"
+        )
         for config, _params, rows in summary:
             ours = rows["firstlayer"]
             t_ours = float(np.median([r.seconds for r in ours]))
@@ -225,11 +233,12 @@ def main() -> None:
             if rows["fastText"]:
                 t_ft = float(np.median([r.seconds for r in rows["fastText"]]))
                 p_ft = float(np.median([r.p_at_1 for r in rows["fastText"]]))
-                print(f"{config:24s} {t_ft:10.2f} {t_ours:8.2f} {t_ours / t_ft:10.2f} "
-                      f"{p_ft:12.4f} {p_ours:9.4f} {p_ours - p_ft:+8.4f}")
+                print(
+                    f"{config:24s} {t_ft:10.2f} {t_ours:8.2f} {t_ours / t_ft:10.2f} "
+                    f"{p_ft:12.4f} {p_ours:9.4f} {p_ours - p_ft:+8.4f}"
+                )
             else:
-                print(f"{config:24s} {'-':>10s} {t_ours:8.2f} {'-':>10s} {'-':>12s} "
-                      f"{p_ours:9.4f}")
+                print(f"{config:24s} {'-':>10s} {t_ours:8.2f} {'-':>10s} {'-':>12s} {p_ours:9.4f}")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import firstlayer as fl
@@ -94,6 +94,10 @@ def test_dense_steps_match_torch(name: str, dtype: type) -> None:
     @settings(max_examples=12, deadline=None)
     @given(kw=DENSE_CONFIGS[name], seed=st.integers(0, 2**16))
     def check(kw: dict, seed: int) -> None:
+        # RMSprop with alpha = 1 never moves its square average off 0, so each step divides by
+        # eps: with eps = 1e-8 the weights grow ~1e8-fold a step and float32 rounding (order of
+        # operations) decides the digits. float64 still checks that configuration.
+        assume(not (dtype == np.float32 and kw.get("alpha") == 1.0 and kw.get("eps") == 1e-8))
         _run_dense(name, kw, dtype, seed)
 
     check()

@@ -1,7 +1,9 @@
 """The ``firstlayer`` command: ``firstlayer demo``, ``firstlayer --version``, ``--help``.
 
-Each subcommand is one ``_add_<name>(subparsers)`` function that declares its arguments and
-sets ``run=`` to the function that does the work; add it to ``COMMANDS`` and it is wired in.
+Each subcommand is one ``_add_<name>(subparsers)`` function that creates its parser with
+``_command`` (name, help, description and ``run=``, the function that does the work) and
+declares its arguments; add it to ``COMMANDS`` and it is wired in. Arguments that several
+commands share are added by one small function each (``_add_output``, ``_add_classifier``).
 A command's function takes the parsed arguments and returns the exit status; it raises
 ``UsageError`` for a mistake in the command line, which ``main`` prints as one line on stderr
 with exit status 2 (argparse's own errors look the same).
@@ -16,6 +18,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from importlib import import_module
 from typing import Any, NoReturn
 
 PROG = "firstlayer"
@@ -32,9 +35,58 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
+# ---- what several subcommands share ---------------------------------------------------------
+def _command(
+    subparsers: Any, name: str, help: str, description: str, run: Callable[[Any], int]
+) -> Any:
+    """The parser of the subcommand ``name``: ``help`` is its line in ``firstlayer --help``,
+    ``description`` heads ``firstlayer <name> --help``, ``run(args)`` does the work."""
+    p = subparsers.add_parser(name, help=help, description=description)
+    p.set_defaults(run=run)
+    return p
+
+
+def _run_from(module: str, name: str) -> Callable[[argparse.Namespace], int]:
+    """``run=`` for a command whose work is the function ``name`` of ``module`` (relative to
+    this package), imported only when the command runs: ``--help`` stays fast, and numba or
+    matplotlib load only for the commands that need them."""
+
+    def run(args: argparse.Namespace) -> int:
+        command: Callable[[argparse.Namespace], int] = getattr(
+            import_module(module, __package__), name
+        )
+        return command(args)
+
+    return run
+
+
+def _add_output(p: Any, metavar: str, help: str) -> None:
+    """The required ``-o/--output`` file of the commands that write one."""
+    p.add_argument("-o", "--output", required=True, metavar=metavar, help=help)
+
+
+def _add_classifier(p: Any) -> None:
+    """MODEL and the label options of the commands that apply a trained classifier."""
+    p.add_argument("model", metavar="MODEL", help="a model saved by 'firstlayer supervised'")
+    p.add_argument(
+        "-k",
+        "--k",
+        type=int,
+        default=1,
+        help="how many labels to predict per line; -1: all (default: 1)",
+    )
+    p.add_argument(
+        "--threshold",
+        type=float,
+        default=0.0,
+        help="leave out labels less likely than this (default: 0.0)",
+    )
+
+
 # ---- subcommands: one function each ----------------------------------------------------------
 def _add_demo(subparsers: Any) -> None:
-    p = subparsers.add_parser(
+    p = _command(
+        subparsers,
         "demo",
         help="a guided tour of a model's first layer, after the seed document",
         description=(
@@ -44,25 +96,28 @@ def _add_demo(subparsers: Any) -> None:
             "Embedding at V=50,000; then word2vec learning character vectors from a generated "
             "Chinese corpus, with a picture of them. Needs no files; takes about 15 s."
         ),
+        run=_run_demo,
     )
     p.add_argument(
-        "--seed", type=int, default=0,
+        "--seed",
+        type=int,
+        default=0,
         help="seed for every random number; the same seed prints the same text (default: 0)",
     )
     p.add_argument(
-        "--quick", action="store_true",
+        "--quick",
+        action="store_true",
         help="measure section 5 at a small size (V=5,000): the whole tour in a few seconds",
     )
     where = p.add_mutually_exclusive_group()
     where.add_argument(
-        "--plot", metavar="PATH", default=True,
+        "--plot",
+        metavar="PATH",
+        default=True,
         help="write the picture of section 6 to PATH (.png, .svg or .pdf; default: "
         "firstlayer-demo.png in the temporary folder, so that nothing lands here)",
     )
-    where.add_argument(
-        "--no-plot", dest="plot", action="store_false", help="draw no picture",
-    )
-    p.set_defaults(run=_run_demo)
+    where.add_argument("--no-plot", dest="plot", action="store_false", help="draw no picture")
 
 
 def _run_demo(args: argparse.Namespace) -> int:
@@ -93,7 +148,8 @@ COMMANDS.append(_add_vectors)
 
 
 def _add_plot(subparsers: Any) -> None:
-    p = subparsers.add_parser(
+    p = _command(
+        subparsers,
         "plot",
         help="draw chosen words of a vectors file in 2-D (PCA), labelled",
         description=(
@@ -103,25 +159,27 @@ def _add_plot(subparsers: Any) -> None:
             "one they are drawn as numbers and the key is printed. Needs matplotlib: "
             'pip install "firstlayer[plot]".'
         ),
+        run=_run_from(".plot", "run_plot_command"),  # matplotlib only when drawing
     )
-    p.add_argument("vectors", metavar="VECTORS", help="a word-vector file, any format that "
-                   "'firstlayer vectors' reads")
+    p.add_argument(
+        "vectors",
+        metavar="VECTORS",
+        help="a word-vector file, any format that 'firstlayer vectors' reads",
+    )
     p.add_argument("words", metavar="WORD", nargs="+", help="the words to draw (at least 2)")
-    p.add_argument("-o", "--output", required=True, metavar="PLOT",
-                   help="the picture to write: .png (or .svg, .pdf)")
-    p.add_argument("--format", default="auto",
-                   help="the vectors file's format (default: auto, from the content)")
+    _add_output(p, "PLOT", "the picture to write: .png (or .svg, .pdf)")
+    p.add_argument(
+        "--format",
+        default="auto",
+        help="the vectors file's format (default: auto, from the content)",
+    )
     p.add_argument("--title", help="a title above the picture (default: the file's name)")
-    p.add_argument("--raw", action="store_true",
-                   help="PCA of the vectors as they are (default: each scaled to length 1 "
-                   "first, the directions that cosine similarity compares)")
-    p.set_defaults(run=_run_plot)
-
-
-def _run_plot(args: argparse.Namespace) -> int:
-    from .plot import run_plot_command  # matplotlib is imported only when drawing
-
-    return run_plot_command(args)
+    p.add_argument(
+        "--raw",
+        action="store_true",
+        help="PCA of the vectors as they are (default: each scaled to length 1 "
+        "first, the directions that cosine similarity compares)",
+    )
 
 
 COMMANDS.append(_add_plot)
@@ -139,8 +197,11 @@ _SUPERVISED_OPTIONS: list[tuple[str, type, str]] = [
     ("maxn", int, "longest character n-gram; 0: none (default: 0)"),
     ("neg", int, "negative labels sampled per example with --loss ns (default: 5)"),
     ("wordNgrams", int, "longest word n-gram: 2 adds bigrams (default: 1)"),
-    ("loss", str, "softmax, ns, ova (one-vs-all, for several labels per line) or hs "
-     "(default: softmax)"),
+    (
+        "loss",
+        str,
+        "softmax, ns, ova (one-vs-all, for several labels per line) or hs (default: softmax)",
+    ),
     ("bucket", int, "rows for hashed n-grams (default: 2000000; 0 without n-grams)"),
     ("thread", int, "training threads (default: the number of CPUs minus one)"),
     ("lrUpdateRate", int, "tokens between two updates of the learning rate (default: 100)"),
@@ -148,13 +209,13 @@ _SUPERVISED_OPTIONS: list[tuple[str, type, str]] = [
     ("label", str, "the labels' prefix (default: __label__)"),
     ("verbose", int, "0 silent, 1 summary, 2 progress (default: 2)"),
     ("pretrainedVectors", str, "a .vec file of word vectors to start from (default: none)"),
-    ("seed", int, "random seed; with --thread 1 the same seed gives the same model "
-     "(default: 0)"),
+    ("seed", int, "random seed; with --thread 1 the same seed gives the same model (default: 0)"),
 ]
 
 
 def _add_supervised(subparsers: Any) -> None:
-    p = subparsers.add_parser(
+    p = _command(
+        subparsers,
         "supervised",
         help="train a fastText text classifier on a labelled file",
         description=(
@@ -163,30 +224,17 @@ def _add_supervised(subparsers: Any) -> None:
             "labels first ('__label__sports the match ended in a draw'), and save it to MODEL. "
             "Options take fastText's names, with one or two dashes (-lr 0.5 or --lr 0.5)."
         ),
+        run=_run_from(".models.fasttext", "run_supervised_command"),
     )
     p.add_argument("input", metavar="TRAIN", help="the training file (UTF-8)")
-    p.add_argument("-o", "--output", required=True, metavar="MODEL",
-                   help="where to save the model (e.g. model.bin)")
+    _add_output(p, "MODEL", "where to save the model (e.g. model.bin)")
     for name, kind, text in _SUPERVISED_OPTIONS:
         p.add_argument(f"--{name}", f"-{name}", dest=name, type=kind, default=None, help=text)
-    p.set_defaults(run=_run_supervised)
-
-
-def _run_supervised(args: argparse.Namespace) -> int:
-    from .models.fasttext import run_supervised_command  # numba is imported only to train
-
-    return run_supervised_command(args)
-
-
-def _add_label_file_options(p: Any) -> None:
-    p.add_argument("-k", "--k", type=int, default=1,
-                   help="how many labels to predict per line; -1: all (default: 1)")
-    p.add_argument("--threshold", type=float, default=0.0,
-                   help="leave out labels less likely than this (default: 0.0)")
 
 
 def _add_test(subparsers: Any) -> None:
-    p = subparsers.add_parser(
+    p = _command(
+        subparsers,
         "test",
         help="precision and recall at k of a classifier on a labelled file",
         description=(
@@ -195,21 +243,15 @@ def _add_test(subparsers: Any) -> None:
             "share of predicted labels that are right) and R@k (the share of true labels "
             "predicted)."
         ),
+        run=_run_from(".models.fasttext", "run_test_command"),
     )
-    p.add_argument("model", metavar="MODEL", help="a model saved by 'firstlayer supervised'")
+    _add_classifier(p)
     p.add_argument("file", metavar="FILE", help="a labelled file, or - for standard input")
-    _add_label_file_options(p)
-    p.set_defaults(run=_run_test)
-
-
-def _run_test(args: argparse.Namespace) -> int:
-    from .models.fasttext import run_test_command
-
-    return run_test_command(args)
 
 
 def _add_predict(subparsers: Any) -> None:
-    p = subparsers.add_parser(
+    p = _command(
+        subparsers,
         "predict",
         help="the most likely labels of each line of a text",
         description=(
@@ -217,26 +259,39 @@ def _add_predict(subparsers: Any) -> None:
             "separated by spaces; with --prob, each followed by its probability (fastText's "
             "predict and predict-prob)."
         ),
+        run=_run_from(".models.fasttext", "run_predict_command"),
     )
-    p.add_argument("model", metavar="MODEL", help="a model saved by 'firstlayer supervised'")
-    p.add_argument("file", metavar="FILE", nargs="?", default="-",
-                   help="the texts, one per line; - for standard input (the default)")
-    _add_label_file_options(p)
+    _add_classifier(p)
+    p.add_argument(
+        "file",
+        metavar="FILE",
+        nargs="?",
+        default="-",
+        help="the texts, one per line; - for standard input (the default)",
+    )
     p.add_argument("--prob", action="store_true", help="print each label's probability")
-    p.set_defaults(run=_run_predict)
-
-
-def _run_predict(args: argparse.Namespace) -> int:
-    from .models.fasttext import run_predict_command
-
-    return run_predict_command(args)
 
 
 COMMANDS += [_add_supervised, _add_test, _add_predict]
 
 
+# word2vec's numeric options: (flag, type, default, help); the help ends with the default
+_WORD2VEC_OPTIONS: list[tuple[str, type, Any, str]] = [
+    ("--dim", int, 100, "vector size"),
+    ("--window", int, 5, "context window"),
+    ("--epochs", int, 5, "passes over the corpus"),
+    ("--min-count", int, 5, "leave out words seen fewer times"),
+    ("--negative", int, 5, "noise words per example; 0: none"),
+    ("--sample", float, 1e-3, "downsampling of frequent words; 0: off"),
+    ("--alpha", float, 0.025, "learning rate at the start"),
+    ("--workers", int, 3, "training threads"),
+    ("--seed", int, 1, "random seed; with --workers 1 the same seed gives the same vectors"),
+]
+
+
 def _add_word2vec(subparsers: Any) -> None:
-    p = subparsers.add_parser(
+    p = _command(
+        subparsers,
         "word2vec",
         help="train word vectors (word2vec) on a text file",
         description=(
@@ -245,39 +300,25 @@ def _add_word2vec(subparsers: Any) -> None:
             "directly), and write the vectors to VECTORS. Shows progress (words/s, loss, time "
             "left) on stderr."
         ),
+        run=_run_from(".models._w2v_command", "run_word2vec_command"),
     )
     p.add_argument("corpus", metavar="CORPUS", help="the training text, one sentence per line")
-    p.add_argument("-o", "--output", required=True, metavar="VECTORS",
-                   help="the vectors file to write (.gz/.bz2/.xz: compressed)")
-    p.add_argument("--format", default="word2vec",
-                   help="word2vec (text, the default), glove, word2vec-binary or cache")
+    _add_output(p, "VECTORS", "the vectors file to write (.gz/.bz2/.xz: compressed)")
+    p.add_argument(
+        "--format",
+        default="word2vec",
+        help="word2vec (text, the default), glove, word2vec-binary or cache",
+    )
     p.add_argument("--sg", action="store_true", help="skip-gram (default: CBOW)")
     p.add_argument("--hs", action="store_true", help="hierarchical softmax (with --negative 0)")
-    p.add_argument("--dim", type=int, default=100, help="vector size (default: 100)")
-    p.add_argument("--window", type=int, default=5, help="context window (default: 5)")
-    p.add_argument("--epochs", type=int, default=5, help="passes over the corpus (default: 5)")
-    p.add_argument("--min-count", type=int, default=5,
-                   help="leave out words seen fewer times (default: 5)")
-    p.add_argument("--negative", type=int, default=5,
-                   help="noise words per example; 0: none (default: 5)")
-    p.add_argument("--sample", type=float, default=1e-3,
-                   help="downsampling of frequent words; 0: off (default: 0.001)")
-    p.add_argument("--alpha", type=float, default=0.025,
-                   help="learning rate at the start (default: 0.025)")
-    p.add_argument("--workers", type=int, default=3, help="training threads (default: 3)")
-    p.add_argument("--seed", type=int, default=1,
-                   help="random seed; with --workers 1 the same seed gives the same vectors "
-                   "(default: 1)")
-    p.add_argument("--save-model", metavar="MODEL",
-                   help="also save the whole model (to train it further from Python)")
+    for flag, kind, default, text in _WORD2VEC_OPTIONS:
+        p.add_argument(flag, type=kind, default=default, help=f"{text} (default: {default})")
+    p.add_argument(
+        "--save-model",
+        metavar="MODEL",
+        help="also save the whole model (to train it further from Python)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
-    p.set_defaults(run=_run_word2vec)
-
-
-def _run_word2vec(args: argparse.Namespace) -> int:
-    from .models._w2v_command import run_word2vec_command  # numba is imported only to train
-
-    return run_word2vec_command(args)
 
 
 COMMANDS.append(_add_word2vec)

@@ -7,10 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from .. import _backend
 from ..sparse import RowSparseTensor
 from ..tensor import Tensor
-from .optimizer import Optimizer, check_hyper, for_each_piece
+from .optimizer import Optimizer, check_hyper, for_each_piece, for_present_rows
 
 
 class Adagrad(Optimizer):
@@ -64,9 +63,14 @@ class Adagrad(Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
-        defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
-                        initial_accumulator_value=initial_accumulator_value, maximize=maximize)
-        self._check_group(defaults)
+        defaults = dict(
+            lr=lr,
+            lr_decay=lr_decay,
+            eps=eps,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            maximize=maximize,
+        )
         super().__init__(params, defaults)
         for group in self.param_groups:
             for p in group["params"]:
@@ -80,32 +84,19 @@ class Adagrad(Optimizer):
         check_hyper("epsilon value", group["eps"])
 
     def _state(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
-        state = self.state.setdefault(p, {})
-        if state.get("step") is None:
-            state["step"] = Tensor._wrap(np.array(0.0, dtype=np.float32))
-        if state.get("sum") is None:
-            state["sum"] = self._zeros_state(p, group["initial_accumulator_value"])
-        return state
+        return self._init_state(p, ["sum"], fill=group["initial_accumulator_value"])
 
     def _dense_step(self, p: Tensor, g: np.ndarray, group: dict[str, Any]) -> None:
         state = self._state(p, group)
         step = self._advance_step(state)
-        for_each_piece(_adagrad_piece(group, step),
-                       [p._data, np.ascontiguousarray(g), state["sum"]._data], 2)
+        for_each_piece(
+            _adagrad_piece(group, step), [p._data, np.ascontiguousarray(g), state["sum"]._data], 2
+        )
 
     def _sparse_step(self, p: Tensor, grad: RowSparseTensor, group: dict[str, Any]) -> None:
         state = self._state(p, group)
         step = self._advance_step(state)
-        c = grad.coalesce()  # the update is not linear in g: duplicate ids must be summed first
-        rows = c.rows
-        if rows.shape[0] == 0:
-            return
-        full = [p._data, state["sum"]._data]
-        sub = [_backend.gather_rows(a, rows) for a in full]
-        values = np.ascontiguousarray(c._values_arr)
-        for_each_piece(_adagrad_piece(group, step), [sub[0], values, sub[1]], 2)
-        for a, s in zip(full, sub):
-            a[rows] = s
+        for_present_rows(_adagrad_piece(group, step), [p._data, state["sum"]._data], grad, 2)
 
 
 def _adagrad_piece(group: dict[str, Any], step: float) -> Any:

@@ -7,10 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from .. import _backend
 from ..sparse import RowSparseTensor
 from ..tensor import Tensor
-from .optimizer import Optimizer, check_hyper, for_each_piece
+from .optimizer import Optimizer, check_hyper, for_each_piece, for_present_rows
 
 
 def check_betas(betas: Any) -> None:
@@ -81,10 +80,15 @@ class Adam(Optimizer):
         maximize: bool = False,
         decoupled_weight_decay: bool = False,
     ) -> None:
-        defaults = dict(lr=lr, betas=tuple(betas) if isinstance(betas, list) else betas,
-                        eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize,
-                        decoupled_weight_decay=decoupled_weight_decay)
-        self._check_group(defaults)  # before the parameters, as torch
+        defaults = dict(
+            lr=lr,
+            betas=tuple(betas) if isinstance(betas, list) else betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+            decoupled_weight_decay=decoupled_weight_decay,
+        )
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:
@@ -95,13 +99,8 @@ class Adam(Optimizer):
 
     def _state(self, p: Tensor, group: dict[str, Any]) -> tuple[float, list[np.ndarray]]:
         """Create missing state, advance the step; returns t and [m, v(, v_max)]."""
-        state = self.state.setdefault(p, {})
-        if state.get("step") is None:
-            state["step"] = Tensor._wrap(np.array(0.0, dtype=np.float32))
         keys = ["exp_avg", "exp_avg_sq"] + (["max_exp_avg_sq"] if group["amsgrad"] else [])
-        for key in keys:
-            if state.get(key) is None:
-                state[key] = self._zeros_state(p)
+        state = self._init_state(p, keys)
         return self._advance_step(state), [state[k]._data for k in keys]
 
     def _dense_step(self, p: Tensor, g: np.ndarray, group: dict[str, Any]) -> None:
@@ -110,18 +109,8 @@ class Adam(Optimizer):
 
     def _sparse_step(self, p: Tensor, grad: RowSparseTensor, group: dict[str, Any]) -> None:
         step, moments = self._state(p, group)
-        c = grad.coalesce()  # the update is not linear in g: duplicate ids must be summed first
-        rows = c.rows
-        if rows.shape[0] == 0:
-            return
-        # Gather the present rows of the parameter and its moments, update them with the dense
-        # formula, and write them back: absent rows are never read or written.
-        full = [p._data, *moments]
-        sub = [_backend.gather_rows(a, rows) for a in full]
-        values = np.ascontiguousarray(c._values_arr)
-        for_each_piece(_adam_piece(group, step), [sub[0], values, *sub[1:]], 3)
-        for a, s in zip(full, sub):
-            a[rows] = s
+        # The dense formula on the present rows of the parameter and its moments only.
+        for_present_rows(_adam_piece(group, step), [p._data, *moments], grad, 3)
 
 
 def _adam_piece(group: dict[str, Any], step: float) -> Any:
@@ -199,8 +188,16 @@ class AdamW(Adam):
         *,
         maximize: bool = False,
     ) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
-                         decoupled_weight_decay=True)
+        super().__init__(
+            params,
+            lr,
+            betas,
+            eps,
+            weight_decay,
+            amsgrad,
+            maximize=maximize,
+            decoupled_weight_decay=True,
+        )
 
     def _check_group(self, group: dict[str, Any]) -> None:
         super()._check_group(group)

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _backend
 from ..autograd import enable_grad, no_grad
 from ..nn.parameter import frozen_rows_dropped
 from ..sparse import RowSparseTensor
@@ -66,10 +67,55 @@ def for_each_piece(
         fn(*[f[i:j] for f in flats], *[b[: j - i] for b in buffers])
 
 
-def check_hyper(name: str, value: Any, low: float = 0.0, high: float | None = None,
-                high_open: bool = True, low_open: bool = False) -> None:
+def for_present_rows(
+    fn: Callable[..., None],
+    arrays: Sequence[np.ndarray],
+    grad: RowSparseTensor,
+    num_buffers: int = 0,
+) -> None:
+    """Apply an elementwise update only to the rows present in a row-sparse gradient.
+
+    ``arrays`` are the parameter's data and its state arrays (each shaped like the parameter,
+    ``(num_rows, ...)``). The gradient's duplicate ids are summed first (the optimizers' updates
+    are not linear in g), then the present rows of each array are gathered, updated with
+    ``for_each_piece(fn, [p_rows, g_rows, *state_rows], num_buffers)``, the dense rule, and
+    written back: absent rows are never read or written (the lazy rule of SparseAdam).
+
+    >>> p, m = np.zeros((3, 2)), np.zeros((3, 2))
+    >>> g = RowSparseTensor(np.array([2, 2]), np.ones((2, 2)), (3, 2))
+    >>> for_present_rows(lambda p, g, m: np.subtract(p, g, out=p), [p, m], g)
+    >>> p.tolist()
+    [[0.0, 0.0], [0.0, 0.0], [-2.0, -2.0]]
+    """
+    c = grad.coalesce()
+    rows = c.rows
+    if rows.shape[0] == 0:
+        return
+    sub = [_backend.gather_rows(a, rows) for a in arrays]
+    values = np.ascontiguousarray(c._values_arr)
+    for_each_piece(fn, [sub[0], values, *sub[1:]], num_buffers)
+    for a, s in zip(arrays, sub):
+        a[rows] = s
+
+
+def check_hyper(
+    name: str,
+    value: Any,
+    low: float = 0.0,
+    high: float | None = None,
+    high_open: bool = True,
+    low_open: bool = False,
+) -> None:
     """Raise ``ValueError("Invalid <name>: <value> ...")`` (torch's wording) unless ``value``
-    is a real number in the range (``low`` <= value, and < or <= ``high`` when given)."""
+    is a real number in the range (``low`` <= value, and < or <= ``high`` when given).
+
+    Every optimizer's ``_check_group`` is a list of these calls, one per hyper-parameter.
+
+    >>> check_hyper("learning rate", -0.1)
+    Traceback (most recent call last):
+    ...
+    ValueError: Invalid learning rate: -0.1 (must be a number with 0.0 <= value)
+    """
     ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
     if ok:
         ok = value > low if low_open else value >= low
@@ -100,6 +146,7 @@ class Optimizer:
     _state_keys: tuple[str, ...] | None = None
 
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
+        self._check_group(defaults)  # the hyper-parameters first, as torch checks them
         self.defaults = defaults
         self.state: dict[Any, dict[str, Any]] = {}
         self.param_groups: list[dict[str, Any]] = []
@@ -133,7 +180,9 @@ class Optimizer:
         self.param_groups.append(group)
 
     def _check_group(self, group: dict[str, Any]) -> None:
-        """Raise ValueError for an invalid hyper-parameter of ``group`` (subclasses)."""
+        """Raise ValueError for an invalid hyper-parameter of ``group`` (subclasses: one
+        ``check_hyper`` call each). Runs on the defaults, on every group added and on every
+        group of a loaded state dict."""
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's ``.grad`` (to None by default, as torch does)."""
@@ -201,6 +250,20 @@ class Optimizer:
         raise NotImplementedError
 
     # --- helpers for the subclasses' state ------------------------------------------------------
+    def _init_state(
+        self, p: Tensor, keys: Sequence[str], fill: float = 0.0, step_tensor: bool = True
+    ) -> dict[str, Any]:
+        """``self.state[p]``, with what is missing created: ``"step"`` at 0 (a 0-d float32
+        tensor, as torch keeps it; an int with ``step_tensor=False``, as torch's SparseAdam)
+        and, for each of ``keys``, an array shaped like ``p`` filled with ``fill``."""
+        state = self.state.setdefault(p, {})
+        if state.get("step") is None:
+            state["step"] = Tensor._wrap(np.array(0.0, dtype=np.float32)) if step_tensor else 0
+        for key in keys:
+            if state.get(key) is None:
+                state[key] = self._zeros_state(p, fill)
+        return state
+
     @staticmethod
     def _zeros_state(p: Tensor, fill: float = 0.0) -> Tensor:
         """A state tensor shaped like ``p`` (C-contiguous, so updates can run in pieces)."""
@@ -231,8 +294,11 @@ class Optimizer:
                 index.setdefault(id(p), len(index))
                 ids.append(index[id(p)])
             groups.append({**{k: v for k, v in g.items() if k != "params"}, "params": ids})
-        state = {index[id(p)]: {k: _copied(v) for k, v in s.items()}
-                 for p, s in self.state.items() if id(p) in index}
+        state = {
+            index[id(p)]: {k: _copied(v) for k, v in s.items()}
+            for p, s in self.state.items()
+            if id(p) in index
+        }
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:

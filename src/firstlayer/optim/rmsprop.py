@@ -7,10 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from .. import _backend
 from ..sparse import RowSparseTensor
 from ..tensor import Tensor
-from .optimizer import Optimizer, check_hyper, for_each_piece
+from .optimizer import Optimizer, check_hyper, for_each_piece, for_present_rows
 
 
 class RMSprop(Optimizer):
@@ -69,9 +68,15 @@ class RMSprop(Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
-        defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                        momentum=momentum, centered=centered, maximize=maximize)
-        self._check_group(defaults)
+        defaults = dict(
+            lr=lr,
+            alpha=alpha,
+            eps=eps,
+            weight_decay=weight_decay,
+            momentum=momentum,
+            centered=centered,
+            maximize=maximize,
+        )
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:
@@ -83,37 +88,22 @@ class RMSprop(Optimizer):
 
     def _state(self, p: Tensor, group: dict[str, Any]) -> tuple[list[str], list[np.ndarray]]:
         """Create missing state and advance the step; returns the keys and arrays in use."""
-        state = self.state.setdefault(p, {})
-        if state.get("step") is None:
-            state["step"] = Tensor._wrap(np.array(0.0, dtype=np.float32))
         keys = ["square_avg"]
         if group["momentum"] > 0:
             keys.append("momentum_buffer")
         if group["centered"]:
             keys.append("grad_avg")
-        for key in keys:
-            if state.get(key) is None:
-                state[key] = self._zeros_state(p)
+        state = self._init_state(p, keys)
         self._advance_step(state)
         return keys, [state[k]._data for k in keys]
 
     def _dense_step(self, p: Tensor, g: np.ndarray, group: dict[str, Any]) -> None:
         keys, arrays = self._state(p, group)
-        for_each_piece(_rmsprop_piece(group, keys),
-                       [p._data, np.ascontiguousarray(g), *arrays], 2)
+        for_each_piece(_rmsprop_piece(group, keys), [p._data, np.ascontiguousarray(g), *arrays], 2)
 
     def _sparse_step(self, p: Tensor, grad: RowSparseTensor, group: dict[str, Any]) -> None:
         keys, arrays = self._state(p, group)
-        c = grad.coalesce()  # the update is not linear in g: duplicate ids must be summed first
-        rows = c.rows
-        if rows.shape[0] == 0:
-            return
-        full = [p._data, *arrays]
-        sub = [_backend.gather_rows(a, rows) for a in full]
-        values = np.ascontiguousarray(c._values_arr)
-        for_each_piece(_rmsprop_piece(group, keys), [sub[0], values, *sub[1:]], 2)
-        for a, s in zip(full, sub):
-            a[rows] = s
+        for_present_rows(_rmsprop_piece(group, keys), [p._data, *arrays], grad, 2)
 
 
 def _rmsprop_piece(group: dict[str, Any], keys: list[str]) -> Any:

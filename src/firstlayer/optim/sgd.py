@@ -10,12 +10,7 @@ import numpy as np
 from .. import _backend
 from ..sparse import RowSparseTensor
 from ..tensor import Tensor
-from .optimizer import Optimizer
-
-
-def _check_hyper(name: str, value: float) -> None:
-    if not isinstance(value, (int, float, np.floating)) or not value >= 0.0:
-        raise ValueError(f"Invalid {name}: {value} (must be a number >= 0)")
+from .optimizer import Optimizer, check_hyper
 
 
 class SGD(Optimizer):
@@ -55,17 +50,26 @@ class SGD(Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
-        _check_hyper("learning rate", lr)
-        _check_hyper("momentum value", momentum)
-        _check_hyper("weight_decay value", weight_decay)
-        if nesterov and (momentum <= 0 or dampening != 0):
+        defaults = dict(
+            lr=lr,
+            momentum=momentum,
+            dampening=dampening,
+            weight_decay=weight_decay,
+            nesterov=nesterov,
+            maximize=maximize,
+        )
+        super().__init__(params, defaults)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        check_hyper("learning rate", group["lr"])
+        check_hyper("momentum value", group["momentum"])
+        check_hyper("weight_decay value", group["weight_decay"])
+        momentum, dampening = group["momentum"], group["dampening"]
+        if group["nesterov"] and (momentum <= 0 or dampening != 0):
             raise ValueError(
                 f"Nesterov momentum requires a momentum and zero dampening (got momentum="
                 f"{momentum}, dampening={dampening})"
             )
-        defaults = dict(lr=lr, momentum=momentum, dampening=dampening,
-                        weight_decay=weight_decay, nesterov=nesterov, maximize=maximize)
-        super().__init__(params, defaults)
 
     # step() is Optimizer.step: it checks every gradient, then calls _dense_step/_sparse_step.
     _state_keys = ("momentum_buffer",)

@@ -7,11 +7,10 @@ from typing import Any
 
 import numpy as np
 
-from .. import _backend
 from ..sparse import RowSparseTensor
 from ..tensor import Tensor
 from .adam import check_betas
-from .optimizer import Optimizer, check_hyper, for_each_piece
+from .optimizer import Optimizer, check_hyper, for_present_rows
 
 
 class SparseAdam(Optimizer):
@@ -61,9 +60,12 @@ class SparseAdam(Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
-        defaults = dict(lr=lr, betas=tuple(betas) if isinstance(betas, list) else betas, eps=eps,
-                        maximize=maximize)
-        self._check_group(defaults)
+        defaults = dict(
+            lr=lr,
+            betas=tuple(betas) if isinstance(betas, list) else betas,
+            eps=eps,
+            maximize=maximize,
+        )
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:
@@ -81,23 +83,11 @@ class SparseAdam(Optimizer):
         super()._check_grad(p, grad)
 
     def _sparse_step(self, p: Tensor, grad: RowSparseTensor, group: dict[str, Any]) -> None:
-        state = self.state.setdefault(p, {})
-        if state.get("step") is None:
-            state["step"] = 0
-        for key in ("exp_avg", "exp_avg_sq"):
-            if state.get(key) is None:
-                state[key] = self._zeros_state(p)
+        state = self._init_state(p, ["exp_avg", "exp_avg_sq"], step_tensor=False)
+        # The step counts even for an empty gradient, which then changes no row (as in torch).
         step = self._advance_step(state)
-        c = grad.coalesce()  # the update is not linear in g: duplicate ids must be summed first
-        rows = c.rows
-        if rows.shape[0] == 0:
-            return  # torch skips an empty gradient too (the step still counts)
-        full = [p._data, state["exp_avg"]._data, state["exp_avg_sq"]._data]
-        sub = [_backend.gather_rows(a, rows) for a in full]
-        values = np.ascontiguousarray(c._values_arr)
-        for_each_piece(_sparse_adam_piece(group, step), [sub[0], values, *sub[1:]], 2)
-        for a, s in zip(full, sub):
-            a[rows] = s
+        arrays = [p._data, state["exp_avg"]._data, state["exp_avg_sq"]._data]
+        for_present_rows(_sparse_adam_piece(group, step), arrays, grad, 2)
 
     def _dense_step(self, p: Tensor, g: np.ndarray, group: dict[str, Any]) -> None:
         # Reached only for a parameter with frozen rows: _check_grad has rejected the user's
@@ -111,8 +101,9 @@ def _sparse_adam_piece(group: dict[str, Any], step: float) -> Any:
     eps, maximize = group["eps"], group["maximize"]
     step_size = group["lr"] * (1 - beta2**step) ** 0.5 / (1 - beta1**step)
 
-    def piece(p: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray,
-              a: np.ndarray, b: np.ndarray) -> None:
+    def piece(
+        p: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, a: np.ndarray, b: np.ndarray
+    ) -> None:
         if maximize:
             g = np.negative(g, out=b)
         np.subtract(g, m, out=a)
