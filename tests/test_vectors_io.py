@@ -26,7 +26,7 @@ from firstlayer.vectors.formats import (
     LoadReport,
     TruncatedVectorFileError,
     VectorFileError,
-    _numformat,
+    _format_kernels,
     _text_kernels,
     detect_format,
     load_vectors,
@@ -122,21 +122,116 @@ finite_float32 = hnp.arrays(
 )
 
 
+def _text_of(block: np.ndarray) -> bytes:
+    """Our lines ``k x1 ... xdim`` of a float32 block."""
+    return bytes(text._lines([b"k"] * block.shape[0], block))
+
+
+def _numpy_text_of(block: np.ndarray) -> bytes:
+    """The same lines with NumPy's ``str(np.float32(v))``: what gensim writes."""
+    return b"".join(b"k " + " ".join(str(v) for v in row).encode() + b"\n" for row in block)
+
+
+def _float32_from_bits(bits) -> np.ndarray:
+    return np.asarray(bits, dtype=np.uint64).astype(np.uint32).view(np.float32)
+
+
+def _every_exponent(per_exponent: int, seed: int = 0) -> np.ndarray:
+    """Random mantissas and signs for every float32 exponent (subnormals to the largest),
+    plus each exponent's smallest and largest mantissa: ``(255, per_exponent + 2)``."""
+    rng = np.random.default_rng(seed)
+    exponent = np.arange(255, dtype=np.uint64)[:, None]
+    mantissa = rng.integers(0, 1 << 23, size=(255, per_exponent + 2), dtype=np.uint64)
+    mantissa[:, 0], mantissa[:, 1] = 0, (1 << 23) - 1
+    sign = rng.integers(0, 2, size=mantissa.shape, dtype=np.uint64)
+    return _float32_from_bits((sign << 31) | (exponent << 23) | mantissa)
+
+
 @settings(max_examples=60, deadline=None)
 @given(finite_float32)
-def test_format_rows_writes_numpys_shortest_repr(block):
-    text_bytes, ends = _numformat.format_rows(block)
-    expected = "".join(" ".join(str(v) for v in row) + "\n" for row in block).encode()
-    assert text_bytes == expected
+def test_float32_text_is_numpys_str(block):
+    assert _text_of(block) == _numpy_text_of(block)
+
+
+def test_float32_text_for_every_exponent():
+    block = _every_exponent(60)  # 15,810 numbers, 1e-45 .. 3.4e38
+    assert _text_of(block) == _numpy_text_of(block)
+
+
+def test_float32_text_special_and_edge_values():
+    block = np.array(
+        [[np.inf, -np.inf, np.nan, 0.0, -0.0, 3.4028235e38, 1e-45, 9999.999, 1e4, 0.5, 100.0]],
+        np.float32,
+    )
     assert (
-        ends.tolist() == np.cumsum([len(line) + 1 for line in expected.split(b"\n")[:-1]]).tolist()
+        _text_of(block)
+        == b"k inf -inf nan 0.0 -0.0 3.4028235e+38 1e-45 9999.999 10000.0 0.5 100.0\n"
+    )
+    one_ulp = [np.float32(0), np.float32(np.inf)]
+    powers_of_two = _float32_from_bits(np.arange(1, 255, dtype=np.uint64) << 23)
+    powers_of_ten = np.array([10.0**e for e in range(-45, 39)], np.float32)
+    edges = [
+        # the positional range's ends: float32(1e-4) is just below 1e-4
+        np.float32(1e-4),
+        np.nextafter(np.float32(1e-4), one_ulp[1]),
+        np.float32(999999.94),
+        np.float32(1e6),
+        np.float32(123000.0),
+        np.float32(1234567.0),
+        # interval ends that are short decimals: 3e10 is the midpoint between float32(3e10)
+        # (even mantissa: written "3e+10") and its odd neighbour below
+        np.float32(3e10),
+        np.nextafter(np.float32(3e10), one_ulp[0]),
+        np.float32(16777218.0),
+        _float32_from_bits([0x7F7FFFFF, 0x00800000, 0x007FFFFF, 1, 0x7FC00001, 0xFFC00000]),
+        powers_of_two,
+        np.nextafter(powers_of_two, one_ulp[0]),
+        np.nextafter(powers_of_two, one_ulp[1]),
+        powers_of_ten,
+        np.nextafter(powers_of_ten, one_ulp[0]),
+        np.nextafter(powers_of_ten, one_ulp[1]),
+        np.arange(-2000, 2000, dtype=np.float32) / 8,  # short decimals, integers
+        np.arange(2**24 - 1000, 2**24 + 1000, dtype=np.float32) * 3,  # integers beyond 2**24
+    ]
+    values = np.concatenate([np.ravel(v) for v in edges]).astype(np.float32)
+    values = np.concatenate([values, -values])
+    block = np.resize(values, (values.size // 100 + 1, 100))
+    assert _text_of(block) == _numpy_text_of(block)
+
+
+def test_numbers_the_kernel_leaves_are_written_by_numpy():
+    # The kernel hands back a number when a product lies too near a rounding boundary to be
+    # sure (a few per million random float32, none between 1e-4 and 1e6); these two are such.
+    block = _float32_from_bits([[0x3273EDE6, 0x7F7AEFB9, 0x3F000000], [0x3F800000] * 3])
+    kernels = _format_kernels
+    keys = np.frombuffer(b"kk", np.uint8)
+    out = np.empty(2 + 2 * (1 + 3 * kernels.MAX_NUMBER_BYTES) + kernels.SLACK_BYTES, np.uint8)
+    index, at = np.empty(6, np.int64), np.empty(6, np.int64)
+    _, slow = kernels.format_rows(keys, np.array([1, 2]), block.view(np.uint32), out, index, at)
+    assert index[:slow].tolist() == [0, 1]
+    assert (
+        _text_of(block)
+        == _numpy_text_of(block)
+        == (b"k 1.4198553e-08 3.335517e+38 0.5\nk 1.0 1.0 1.0\n")
     )
 
 
-def test_format_rows_special_values():
-    block = np.array([[np.inf, -np.inf, np.nan, 3.4028235e38, 1e-45, 9999.999, 1e4]], np.float32)
-    text_bytes, _ = _numformat.format_rows(block)
-    assert text_bytes == b"inf -inf nan 3.4028235e+38 1e-45 9999.999 10000.0\n"
+def test_format_kernel_tables_are_exact():
+    from fractions import Fraction
+
+    kernels = _format_kernels
+    # floor(lead2 * log10(2)) as the kernel estimates it, for every float32 binary exponent
+    for lead2 in range(-150, 128):
+        e = (lead2 * 78913) >> 18
+        assert Fraction(10) ** e <= Fraction(2) ** lead2 < Fraction(10) ** (e + 1)
+    # "x >= 10**e" compared as doubles is exact: no float32 is a rounded power of ten
+    for i, decade in enumerate(kernels._DECADES[:-1]):  # (10**39: beyond float32)
+        exact = Fraction(10) ** (i + kernels._DECADE_MIN)
+        assert Fraction(float(np.float32(decade))) != Fraction(decade) or decade == exact
+    # eight digits at a time
+    for v in [0, 1, 9, 10, 99, 100, 9999, 10000, 12345678, 99999999, 10**7, 40960000]:
+        word = kernels._ascii8(np.uint64(v))
+        assert np.array([word], np.uint64).view(np.uint8).tobytes() == b"%08d" % v
 
 
 @settings(max_examples=60, deadline=None)
@@ -235,6 +330,14 @@ def test_we_read_what_gensim_writes_byte_for_byte(tmp_path, binary):
     # Our writer produces the very same bytes.
     save_vectors(keys, vectors, tmp_path / "ours", fmt)
     assert (tmp_path / "ours").read_bytes() == (tmp_path / "gensim").read_bytes()
+
+
+def test_gensim_reads_back_every_float32_exponent(tmp_path):
+    block = _every_exponent(30, seed=1)  # subnormals, 1e-45 .. 3.4e38, both signs, -0.0
+    keys = [f"w{i}" for i in range(block.shape[0])]
+    save_vectors(keys, block, tmp_path / "v.txt")
+    theirs = GensimKV.load_word2vec_format(str(tmp_path / "v.txt"))
+    np.testing.assert_array_equal(theirs.vectors.view(np.uint32), block.view(np.uint32))
 
 
 def test_gensim_text_of_a_larger_matrix_is_identical(tmp_path):
@@ -656,14 +759,14 @@ def test_failed_text_save_leaves_the_existing_file(tmp_path, monkeypatch):
     before = path.read_bytes()
     calls = []
 
-    def failing(block):
+    def failing(names, block):
         calls.append(1)
         if len(calls) == 2:
             raise RuntimeError("disk full")
-        return real(block)
+        return real(names, block)
 
-    real = _numformat.format_rows
-    monkeypatch.setattr(text, "format_rows", failing)
+    real = text._lines
+    monkeypatch.setattr(text, "_lines", failing)
     monkeypatch.setattr(text, "_ROWS_PER_WRITE", 8)  # several blocks: fail in the middle
     with pytest.raises(RuntimeError, match="disk full"):
         save_vectors([f"w{i}" for i in range(10)], _vectors(10, 3), path)

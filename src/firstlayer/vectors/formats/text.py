@@ -16,8 +16,9 @@ Reading works on blocks of ~0.5 MB of whole lines, never on one line at a time:
 Step 2 runs on worker threads, a few blocks ahead (the loop releases the GIL); steps 1 and 3
 stay in file order on the calling thread, so errors are reported in file order.
 
-Writing formats a block of rows at once (:mod:`._numformat`): the same digits gensim writes
-(``str(np.float32(v))``, the shortest that reads back exactly), byte for byte.
+Writing formats a block of rows in one compiled pass (:mod:`._format_kernels`): the same
+digits gensim writes (``str(np.float32(v))``, the shortest that reads back exactly), byte for
+byte.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from typing import IO, Any
 
 import numpy as np
 
-from ._numformat import format_rows
 from ._rows import GrowingRows
 from ._select import RowSelector
 from .detect import UTF8_BOM, parse_header
@@ -444,14 +444,39 @@ def check_text_keys(keys: Sequence[str]) -> None:
             )
 
 
-def _lines(names: list[bytes], block: np.ndarray) -> bytes:
+def _float32_lines(names: list[bytes], block: np.ndarray) -> bytes | memoryview:
+    """The lines of a float32 block, every number as ``str(np.float32(v))`` (gensim's text):
+    one compiled pass (:mod:`._format_kernels`, imported here so that importing the package
+    does not import numba); the rare number it leaves (see there) is formatted by NumPy."""
+    from . import _format_kernels as kernels
+
+    block = np.ascontiguousarray(block, dtype=np.float32)
+    rows, dim = block.shape
+    keys = np.frombuffer(b"".join(names), dtype=np.uint8)
+    key_ends = np.cumsum(np.fromiter(map(len, names), dtype=np.int64, count=rows))
+    size = keys.size + rows * (1 + dim * kernels.MAX_NUMBER_BYTES) + kernels.SLACK_BYTES
+    out = np.empty(size, dtype=np.uint8)
+    slow_index = np.empty(block.size, dtype=np.int64)
+    slow_at = np.empty(block.size, dtype=np.int64)
+    length, slow = kernels.format_rows(
+        keys, key_ends, block.view(np.uint32), out, slow_index, slow_at
+    )
+    if not slow:
+        return out[:length].data  # no copy: the caller writes it out
+    # Fill the gaps the kernel left, in order.
+    flat = block.reshape(-1)
+    pieces, done = [], 0
+    for index, at in zip(slow_index[:slow].tolist(), slow_at[:slow].tolist()):
+        pieces += [out[done:at].tobytes(), str(flat[index]).encode("ascii")]
+        done = at
+    pieces.append(out[done:length].tobytes())
+    return b"".join(pieces)
+
+
+def _lines(names: list[bytes], block: np.ndarray) -> bytes | memoryview:
     """The text lines of one block of rows."""
     if block.dtype in (np.float32, np.float16):
-        numbers, ends = format_rows(np.asarray(block, dtype=np.float32))
-        starts = [0, *ends[:-1].tolist()]
-        return b"".join(
-            [b"%s %s" % (name, numbers[s:e]) for name, s, e in zip(names, starts, ends.tolist())]
-        )
+        return _float32_lines(names, block)
     # float64: Python's repr is the shortest round trip for a double
     return b"".join(
         [
@@ -484,7 +509,7 @@ def write_text(
         raise ValueError("can't write vectors of dimension 0 to a text file")
     step = max(1, _ROWS_PER_WRITE // dim)
 
-    def job(lo: int) -> bytes:
+    def job(lo: int) -> bytes | memoryview:
         names = [k.encode(encoding) for k in keys[lo : lo + step]]
         return _lines(names, vectors[lo : lo + step])
 
@@ -495,7 +520,7 @@ def write_text(
             out.write(job(lo))
         return
     with ThreadPoolExecutor(workers, thread_name_prefix="firstlayer-vectors") as pool:
-        pending: deque[Future[bytes]] = deque()
+        pending: deque[Future[bytes | memoryview]] = deque()
         try:
             for lo in starts:
                 pending.append(pool.submit(job, lo))
