@@ -40,7 +40,6 @@ import gzip
 import logging
 import os
 import platform
-import resource
 import shutil
 import statistics
 import tempfile
@@ -55,6 +54,7 @@ import numpy as np
 from gensim.models import KeyedVectors as GensimKV
 
 import firstlayer.vectors as fv
+from _harness import OthersLoad
 from firstlayer.vectors.formats import load_vectors, save_vectors
 
 TARGETS: dict[str, tuple[str, float]] = {  # workload -> (kind, bound)
@@ -72,37 +72,6 @@ WORKLOADS = [
     "vocab-load",
     "cache-load",
 ]
-
-
-def _machine_cpu_seconds() -> float | None:
-    """CPU seconds all processes have used since boot (busy time in /proc/stat), or None."""
-    try:
-        with open("/proc/stat") as f:
-            fields = [int(v) for v in f.readline().split()[1:]]
-    except (OSError, ValueError):
-        return None
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
-    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
-
-
-def _own_cpu_seconds() -> float:
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
-
-
-class OthersLoad:
-    """How many cores other processes kept busy between ``__init__`` and ``cores()``."""
-
-    def __init__(self) -> None:
-        self.machine, self.own = _machine_cpu_seconds(), _own_cpu_seconds()
-        self.wall = time.perf_counter()
-
-    def cores(self) -> float | None:
-        machine = _machine_cpu_seconds()
-        if machine is None or self.machine is None:
-            return None
-        others = (machine - self.machine) - (_own_cpu_seconds() - self.own)
-        return max(0.0, others) / (time.perf_counter() - self.wall)
 
 
 def time_pair(

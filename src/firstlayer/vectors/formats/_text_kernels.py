@@ -96,6 +96,8 @@ def _parse_number(buf: np.ndarray, j: int, hi: int) -> tuple[float, int]:
     neg = buf[j] == 45  # '-'
     if neg or buf[j] == 43:  # '+'
         j += 1
+    # The three digit loops below are written out: one shared helper returning a tuple made
+    # the whole parse ~1.7x slower (measured), numba's inlining notwithstanding.
     m = 0
     digits = 0
     while j < hi:  # the integer part: one digit, nearly always
