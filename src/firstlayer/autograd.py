@@ -153,6 +153,16 @@ def add_grads(a: Any, b: Any) -> Any:
     return a.concat(b)
 
 
+def _local_refcount() -> int:
+    """What ``sys.getrefcount`` says of an object that only one local variable holds (2 on
+    CPython 3.11-3.13: the variable and the call's argument; measured, not assumed)."""
+    x = np.empty(0)
+    return sys.getrefcount(x)
+
+
+_SOLE_LOCAL_REFCOUNT = _local_refcount()
+
+
 def run_backward(root: Any, grad: np.ndarray) -> None:
     """Backpropagate ``grad`` (the gradient of ``root``) into the leaves' ``.grad``."""
     order = _topological_order(root)
@@ -165,14 +175,23 @@ def run_backward(root: Any, grad: np.ndarray) -> None:
             if t.grad_fn is None:
                 # A leaf: nothing reads g after this, so a fresh array nobody else holds
                 # becomes .grad as it is instead of being copied (torch's AccumulateGrad steals
-                # it the same way). getrefcount counts g here and its own argument: 2.
-                t._accumulate_grad(g, owned=sys.getrefcount(g) == 2)
+                # it the same way).
+                owned = sys.getrefcount(g) == _SOLE_LOCAL_REFCOUNT
+                t._accumulate_grad(g, owned=owned)
                 continue
             if t._retains_grad:
                 t._accumulate_grad(g)
-            in_grads = t.grad_fn.backward(g)
-            for inp, ig in zip(t.grad_fn.inputs, in_grads):
-                if inp is None or ig is None or not inp.requires_grad:
-                    continue
-                key = id(inp)
-                grads[key] = ig if key not in grads else add_grads(grads[key], ig)
+            _pass_down(t, g, grads)
+            del g
+
+
+def _pass_down(t: Any, g: Any, grads: dict[int, Any]) -> None:
+    """Run ``t``'s backward on its gradient ``g`` and add the results to its inputs' entries
+    in ``grads``. (A function of its own so that no reference to the results outlives it: a
+    leaf's gradient that only ``grads`` holds may become its ``.grad`` without a copy.)"""
+    in_grads = t.grad_fn.backward(g)
+    for inp, ig in zip(t.grad_fn.inputs, in_grads):
+        if inp is None or ig is None or not inp.requires_grad:
+            continue
+        key = id(inp)
+        grads[key] = ig if key not in grads else add_grads(grads[key], ig)
