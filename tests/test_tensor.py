@@ -512,3 +512,39 @@ def test_repr_matches_torch(i: int) -> None:
 
 def test_format_of_zero_dim_tensor() -> None:
     assert f"{fl.tensor(1.23456):.2f}" == f"{torch.tensor(1.23456):.2f}"
+
+
+# ---- view(dtype): the same bytes read as another type ------------------------------------------
+_VIEW_DTYPES = ["bool", "int32", "int64", "float16", "float32", "float64"]
+
+
+@pytest.mark.parametrize("src", _VIEW_DTYPES)
+@pytest.mark.parametrize("dst", _VIEW_DTYPES)
+@pytest.mark.parametrize("shape", [(), (4,), (2, 4), (3, 1), (2, 3), (0, 4)])
+def test_view_dtype_reads_the_same_bytes_as_torch(src: str, dst: str, shape: tuple) -> None:
+    rng = np.random.default_rng(0)
+    data = np.asarray(rng.standard_normal(shape) * 100).astype(src)
+    ours = fl.from_numpy(data.copy())
+    # torch's own contiguous strides (NumPy gives empty arrays strides of 0)
+    theirs = torch.empty(shape, dtype=getattr(torch, src)).copy_(torch.from_numpy(data))
+    try:
+        expected = theirs.view(getattr(torch, dst))
+    except RuntimeError as err:
+        with pytest.raises(RuntimeError) as got:
+            ours.view(getattr(fl, dst))
+        assert str(got.value) == str(err).split("\n")[0]
+        return
+    got = ours.view(getattr(fl, dst))
+    assert got.dtype == getattr(fl, dst) and tuple(got.shape) == tuple(expected.shape)
+    assert got._data.tobytes() == expected.numpy().tobytes()
+    if got.numel():  # shared memory: writing through the view changes the tensor
+        assert np.shares_memory(got._data, ours._data)
+
+
+def test_view_dtype_of_a_transposed_tensor_and_gradients() -> None:
+    x = fl.arange(6, dtype=fl.float32).reshape(2, 3).t()
+    with pytest.raises(RuntimeError, match=r"self.stride\(-1\) must be 1 to view Float as Half"):
+        x.view(fl.float16)
+    assert x.view(fl.int32).shape == (3, 2)  # same size: any layout
+    y = fl.tensor([1.0, 2.0], requires_grad=True)
+    assert not y.view(fl.int32).requires_grad and y.view(fl.float32).grad_fn is None  # as torch

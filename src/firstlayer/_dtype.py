@@ -20,6 +20,7 @@ class dtype:  # noqa: N801  (torch's spelling)
         self.np = np.dtype(np_dtype)
         self.category = category  # 0 bool < 1 integer < 2 floating, for promotion
         self.itemsize = self.np.itemsize
+        self.scalar_name = name  # torch's C++ name ("Float"), set below
 
     @property
     def is_floating_point(self) -> bool:
@@ -38,6 +39,10 @@ int64 = dtype("int64", np.int64, 1)
 float16 = dtype("float16", np.float16, 2)
 float32 = dtype("float32", np.float32, 2)
 float64 = dtype("float64", np.float64, 2)
+# torch's C++ names (ScalarType), which its messages and legacy type strings use
+for _d, _name in ((bool_, "Bool"), (int32, "Int"), (int64, "Long"), (float16, "Half"),
+                  (float32, "Float"), (float64, "Double")):
+    _d.scalar_name = _name
 # torch's aliases
 long = int64
 int = int32  # noqa: A001

@@ -339,9 +339,7 @@ class Tensor:
 
     def type(self, dtype: Any = None) -> Any:
         if dtype is None:
-            names = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-                     "int32": "Int", "bool": "Bool"}
-            return f"torch.{names[self.dtype.name]}Tensor"
+            return f"torch.{self.dtype.scalar_name}Tensor"
         return self.to(dtype)
 
     def float(self) -> Tensor:
@@ -587,8 +585,36 @@ class Tensor:
 
     def view(self, *shape: Any) -> Tensor:
         if len(shape) == 1 and not isinstance(shape[0], (builtins.int, tuple, list, Size)):
-            return self.to(shape[0])  # view(dtype)
+            return self._view_dtype(_dtype.to_dtype(shape[0]))
         return _ops().shape.reshape(self, _shape_args(shape), view=True)
+
+    def _view_dtype(self, target: _dtype.dtype) -> Tensor:
+        """torch's ``view(dtype)``: the same bytes read as ``target`` (shared memory, no
+        gradient). With another element size the last dimension scales by the size ratio, so
+        it must be contiguous (and divisible when the new type is wider), as in torch.
+
+        >>> tensor([1.0]).view(int32)
+        tensor([1065353216], dtype=torch.int32)
+        """
+        a = self._data
+        old, new = a.dtype.itemsize, target.itemsize
+        if old != new:
+            what = (
+                f"to view {self.dtype.scalar_name} as {target.scalar_name} "
+                "(different element sizes)"
+            )
+            if a.ndim == 0:
+                raise RuntimeError(f"self.dim() cannot be 0 {what}")
+            if a.shape[-1] != 1 and a.size and a.strides[-1] != old:  # (empty: any strides)
+                raise RuntimeError(
+                    f"self.stride(-1) must be 1 {what}, but got {a.strides[-1] // old}"
+                )
+            if new > old and a.shape[-1] % (new // old):
+                raise RuntimeError(
+                    f"self.size(-1) must be divisible by {new // old} {what}, but got "
+                    f"{a.shape[-1]}"
+                )
+        return Tensor._wrap(a.view(target.np))
 
     def flatten(self, start_dim: builtins.int = 0, end_dim: builtins.int = -1) -> Tensor:
         if self.dim() == 0:
