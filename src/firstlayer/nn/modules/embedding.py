@@ -26,10 +26,11 @@ def _check_size(name: str, value: Any) -> int:
     return int(value)
 
 
-class RowFreezingMixin:
-    """``freeze_rows``/``unfreeze_rows`` for layers whose ``weight`` rows are tokens
-    (``Embedding``, ``EmbeddingBag``): train only some rows, such as tokens newly added to a
-    pretrained vocabulary.
+class TokenTable(Module):
+    """What ``Embedding`` and ``EmbeddingBag`` share: a ``(num_embeddings, embedding_dim)``
+    weight whose rows are tokens. Its constructor checks and init (:meth:`_init_table`,
+    :meth:`reset_parameters`), and ``freeze_rows``/``unfreeze_rows``: train only some rows, such
+    as tokens newly added to a pretrained vocabulary.
 
     The mask lives on the weight ``Parameter`` (``weight._frozen_rows``, a ``(num_rows,)`` bool
     array or None), where autograd and every optimizer see it: the gradient loses the frozen
@@ -39,6 +40,56 @@ class RowFreezingMixin:
     """
 
     weight: Parameter
+    padding_idx: int | None
+
+    def _init_table(
+        self,
+        num_embeddings: Any,
+        embedding_dim: Any,
+        padding_idx: int | None,
+        max_norm: float | None,
+        norm_type: float,
+        scale_grad_by_freq: bool,
+        _weight: Tensor | None,
+        dtype: Any,
+        requires_grad: bool = True,
+    ) -> None:
+        """Check and store the table's settings, then make ``weight``: ``_weight`` as it is
+        (its shape checked), else a new ``(V, D)`` table initialised by
+        :meth:`reset_parameters`."""
+        self.num_embeddings = _check_size("num_embeddings", num_embeddings)
+        self.embedding_dim = _check_size("embedding_dim", embedding_dim)
+        if padding_idx is not None:
+            padding_idx = normalize_padding_idx(padding_idx, self.num_embeddings)
+        if max_norm is not None and not max_norm > 0:
+            raise ValueError(f"max_norm must be > 0, got {max_norm}")
+        self.padding_idx = padding_idx
+        self.max_norm = max_norm
+        self.norm_type = norm_type
+        self.scale_grad_by_freq = scale_grad_by_freq
+        if _weight is None:
+            d = _dtype.to_dtype(dtype) if dtype is not None else _dtype.default_float
+            w = np.empty((self.num_embeddings, self.embedding_dim), d.np)
+            self.weight = Parameter(Tensor._wrap(w), requires_grad=requires_grad)
+            self.reset_parameters()
+        else:
+            shape = tuple(_weight.shape)
+            if shape != (self.num_embeddings, self.embedding_dim):
+                raise ValueError(
+                    f"Shape of weight does not match num_embeddings and embedding_dim: _weight "
+                    f"has shape {shape}, expected ({self.num_embeddings}, {self.embedding_dim})"
+                )
+            self.weight = Parameter(_weight, requires_grad=requires_grad)
+
+    def reset_parameters(self) -> None:
+        """``weight ~ N(0, 1)``, then the padding row set to zero."""
+        init.normal_(self.weight)
+        self._fill_padding_idx_with_zero()
+
+    def _fill_padding_idx_with_zero(self) -> None:
+        if self.padding_idx is not None:
+            with no_grad():
+                self.weight[self.padding_idx] = 0
 
     def freeze_rows(self, ids: Any) -> None:
         """Freeze rows ``ids`` (in addition to those already frozen).
@@ -112,7 +163,7 @@ def _row_ids(ids: Any, num_rows: int, layer: str) -> np.ndarray:
     return flat
 
 
-class Embedding(RowFreezingMixin, Module):
+class Embedding(TokenTable):
     """A table of ``num_embeddings`` vectors of size ``embedding_dim``; ids in, vectors out.
 
     Equivalent to ``Linear(num_embeddings, embedding_dim, bias=False)`` applied to one-hot
@@ -161,40 +212,11 @@ class Embedding(RowFreezingMixin, Module):
         super().__init__()
         num_embeddings = _alias("num_embeddings", num_embeddings, "vocab_size", vocab_size)
         embedding_dim = _alias("embedding_dim", embedding_dim, "emb_size", emb_size)
-        self.num_embeddings = _check_size("num_embeddings", num_embeddings)
-        self.embedding_dim = _check_size("embedding_dim", embedding_dim)
-        if padding_idx is not None:
-            padding_idx = normalize_padding_idx(padding_idx, self.num_embeddings)
-        if max_norm is not None and not max_norm > 0:
-            raise ValueError(f"max_norm must be > 0, got {max_norm}")
-        self.padding_idx = padding_idx
-        self.max_norm = max_norm
-        self.norm_type = norm_type
-        self.scale_grad_by_freq = scale_grad_by_freq
+        self._init_table(
+            num_embeddings, embedding_dim, padding_idx, max_norm, norm_type,
+            scale_grad_by_freq, _weight, dtype, requires_grad=not _freeze,
+        )
         self.sparse = sparse
-        if _weight is None:
-            d = _dtype.to_dtype(dtype) if dtype is not None else _dtype.default_float
-            w = np.empty((self.num_embeddings, self.embedding_dim), d.np)
-            self.weight = Parameter(Tensor._wrap(w), requires_grad=not _freeze)
-            self.reset_parameters()
-        else:
-            shape = tuple(_weight.shape)
-            if shape != (self.num_embeddings, self.embedding_dim):
-                raise ValueError(
-                    f"Shape of weight does not match num_embeddings and embedding_dim: _weight "
-                    f"has shape {shape}, expected ({self.num_embeddings}, {self.embedding_dim})"
-                )
-            self.weight = Parameter(_weight, requires_grad=not _freeze)
-
-    def reset_parameters(self) -> None:
-        """``weight ~ N(0, 1)``, then the padding row set to zero."""
-        init.normal_(self.weight)
-        self._fill_padding_idx_with_zero()
-
-    def _fill_padding_idx_with_zero(self) -> None:
-        if self.padding_idx is not None:
-            with no_grad():
-                self.weight[self.padding_idx] = 0
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.embedding(

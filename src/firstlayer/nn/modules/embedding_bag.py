@@ -4,20 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
-from ... import _dtype
-from ...autograd import no_grad
 from ...tensor import Tensor
-from .. import init
-from ..functional.embedding import normalize_padding_idx
 from ..functional.embedding_bag import check_mode, embedding_bag
-from ..parameter import Parameter
-from .embedding import RowFreezingMixin, _check_size, pretrained_table
-from .module import Module
+from .embedding import TokenTable, pretrained_table
 
 
-class EmbeddingBag(RowFreezingMixin, Module):
+class EmbeddingBag(TokenTable):
     """A table of ``num_embeddings`` vectors of size ``embedding_dim``; bags of ids in, one
     vector per bag out (the sum, mean or max of the bag's rows), without building the rows.
 
@@ -64,44 +56,15 @@ class EmbeddingBag(RowFreezingMixin, Module):
         dtype: Any = None,
     ) -> None:
         super().__init__()
-        self.num_embeddings = _check_size("num_embeddings", num_embeddings)
-        self.embedding_dim = _check_size("embedding_dim", embedding_dim)
         # torch checks the mode only when called; a bad one fails here, where it was written
         check_mode(mode, scale_grad_by_freq, sparse)
-        if padding_idx is not None:
-            padding_idx = normalize_padding_idx(padding_idx, self.num_embeddings)
-        if max_norm is not None and not max_norm > 0:
-            raise ValueError(f"max_norm must be > 0, got {max_norm}")
-        self.max_norm = max_norm
-        self.norm_type = norm_type
-        self.scale_grad_by_freq = scale_grad_by_freq
-        self.padding_idx = padding_idx
-        if _weight is None:
-            d = _dtype.to_dtype(dtype) if dtype is not None else _dtype.default_float
-            w = np.empty((self.num_embeddings, self.embedding_dim), d.np)
-            self.weight = Parameter(Tensor._wrap(w))
-            self.reset_parameters()
-        else:
-            shape = tuple(_weight.shape)
-            if shape != (self.num_embeddings, self.embedding_dim):
-                raise ValueError(
-                    f"Shape of weight does not match num_embeddings and embedding_dim: _weight "
-                    f"has shape {shape}, expected ({self.num_embeddings}, {self.embedding_dim})"
-                )
-            self.weight = Parameter(_weight)
+        self._init_table(
+            num_embeddings, embedding_dim, padding_idx, max_norm, norm_type,
+            scale_grad_by_freq, _weight, dtype,
+        )
         self.mode = mode
         self.sparse = sparse
         self.include_last_offset = include_last_offset
-
-    def reset_parameters(self) -> None:
-        """``weight ~ N(0, 1)``, then the padding row set to zero."""
-        init.normal_(self.weight)
-        self._fill_padding_idx_with_zero()
-
-    def _fill_padding_idx_with_zero(self) -> None:
-        if self.padding_idx is not None:
-            with no_grad():
-                self.weight[self.padding_idx] = 0
 
     def forward(
         self,
