@@ -75,33 +75,18 @@ class _Source:
         if self.map is not None and self.raw is not None:
             self.raw.seek(pos)  # progress bars follow the file position
 
+    def __enter__(self) -> _Source:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def close(self) -> None:
         self.buf = b""
         self.data = np.empty(0, dtype=np.uint8)  # the map can't close while a view is alive
         if self.map is not None:
             with contextlib.suppress(BufferError):  # a view still alive: the GC closes it
                 self.map.close()
-
-
-def read_binary(
-    stream: IO[bytes],
-    raw: IO[bytes] | None,
-    *,
-    name: str,
-    selector: RowSelector,
-    dtype: np.dtype,
-    encoding: str,
-    unicode_errors: str,
-    on_block: Callable[[], None],
-) -> tuple[list[str], np.ndarray, dict[str, Any]]:
-    """Read a ``"word2vec-binary"`` file: ``stream`` its (decompressed) bytes, ``raw`` the
-    plain file itself if it is not compressed (then it is memory-mapped). Returns ``(keys,
-    matrix, report fields)``."""
-    source = _Source(stream, raw)
-    try:
-        return _read(source, name, selector, dtype, encoding, unicode_errors, on_block)
-    finally:
-        source.close()
 
 
 def _append_vectors(rows: GrowingRows, data: np.ndarray, spaces: np.ndarray, record: int) -> None:
@@ -118,8 +103,10 @@ def _append_vectors(rows: GrowingRows, data: np.ndarray, spaces: np.ndarray, rec
         rows.append(scratch[: part.size])
 
 
-def _read(
-    source: _Source,
+def read_binary(
+    stream: IO[bytes],
+    raw: IO[bytes] | None,
+    *,
     name: str,
     selector: RowSelector,
     dtype: np.dtype,
@@ -127,108 +114,112 @@ def _read(
     unicode_errors: str,
     on_block: Callable[[], None],
 ) -> tuple[list[str], np.ndarray, dict[str, Any]]:
-    from . import _binary_kernels as kernels  # numba: imported on first use only
+    """Read a ``"word2vec-binary"`` file: ``stream`` its (decompressed) bytes, ``raw`` the
+    plain file itself if it is not compressed (then it is memory-mapped). Returns ``(keys,
+    matrix, report fields)``."""
+    with _Source(stream, raw) as source:
+        from . import _binary_kernels as kernels  # numba: imported on first use only
 
-    head = bytes(source.buf[:_HEAD_BYTES])
-    bom = len(UTF8_BOM) if head.startswith(UTF8_BOM) else 0
-    newline = head.find(b"\n")
-    header = parse_header(head[bom:newline]) if newline >= 0 else None
-    if header is None:
-        raise VectorFileError(
-            f"{name}: a word2vec binary file starts with a 'count dim' line; this one starts "
-            f"with {head[:40]!r}"
-        )
-    count, dim = header
-    if dim < 1:
-        raise VectorFileError(f"{name}: the header says the vectors have {dim} dimensions")
-    record = 4 * dim
-    capacity = count if selector.words is None else 1024
-    if source.map is not None:  # a header from another file must not allocate terabytes
-        capacity = min(capacity, len(source.buf) // (record + 1) + 1)
-    if selector.limit is not None:
-        capacity = min(capacity, selector.limit)
-    rows = GrowingRows(dim, dtype, capacity)
-    # Every row kept, as float32: the walk copies the vectors straight into the matrix (while
-    # there is room in it; rows beyond the header's count take the other way, which grows it).
-    direct = selector.words is None and dtype == _FILE_F32
-    starts = np.empty(_BATCH, dtype=np.int64)
-    spaces = np.empty(_BATCH, dtype=np.int64)
-    words = np.empty(max(_WORD_BYTES, 2 * _MAX_WORD_BYTES + 2), dtype=np.uint8)
-    no_rows = np.empty((0, record), dtype=np.uint8)
-    repaired = 0
-    pos = newline + 1
-    while True:
-        room = selector.room()
-        most = _BATCH if room is None else min(room, _BATCH)
-        out = rows.spare(most).view(np.uint8) if direct else no_rows
-        copied = out.shape[0] > 0
-        if copied:
-            most = out.shape[0]
-        n, pos, used, full = kernels.read_records(
-            source.data, pos, record, most, _MAX_WORD_BYTES, starts, spaces, words, out
-        )
-        del out  # no view of the matrix may outlive the call: it is resized in place
-        if copied:
-            rows.commit(n)
-        if n:
-            keys, fixed = _decode(
-                words[:used],
-                source.data,
-                starts[:n],
-                spaces[:n],
-                source.start,
-                name,
-                encoding,
-                unicode_errors,
-            )
-            repaired += fixed
-            keep = selector.choose(keys)
-            if not copied:
-                kept = spaces[:n] if keep is None else spaces[:n][keep]
-                if kept.size:
-                    _append_vectors(rows, source.data, kept, record)
-            source.progress(pos)
-            on_block()
-        if selector.done:
-            break
-        if full:  # a full batch: there may be more in buf
-            continue
-        if source.eof:
-            break
-        if len(source.buf) - pos >= _MAX_WORD_BYTES + record and not n:
+        head = bytes(source.buf[:_HEAD_BYTES])
+        bom = len(UTF8_BOM) if head.startswith(UTF8_BOM) else 0
+        newline = head.find(b"\n")
+        header = parse_header(head[bom:newline]) if newline >= 0 else None
+        if header is None:
             raise VectorFileError(
-                f"{name}: no word found at byte {source.start + pos:,} "
-                f"({bytes(source.buf[pos : pos + 40])!r}); the header's dim ({dim}) may be "
-                "wrong, or this is not a word2vec binary file"
+                f"{name}: a word2vec binary file starts with a 'count dim' line; this one starts "
+                f"with {head[:40]!r}"
             )
-        pos = source.refill(pos)
+        count, dim = header
+        if dim < 1:
+            raise VectorFileError(f"{name}: the header says the vectors have {dim} dimensions")
+        record = 4 * dim
+        capacity = count if selector.words is None else 1024
+        if source.map is not None:  # a header from another file must not allocate terabytes
+            capacity = min(capacity, len(source.buf) // (record + 1) + 1)
+        if selector.limit is not None:
+            capacity = min(capacity, selector.limit)
+        rows = GrowingRows(dim, dtype, capacity)
+        # Every row kept, as float32: the walk copies the vectors straight into the matrix (while
+        # there is room in it; rows beyond the header's count take the other way, which grows it).
+        direct = selector.words is None and dtype == _FILE_F32
+        starts = np.empty(_BATCH, dtype=np.int64)
+        spaces = np.empty(_BATCH, dtype=np.int64)
+        words = np.empty(max(_WORD_BYTES, 2 * _MAX_WORD_BYTES + 2), dtype=np.uint8)
+        no_rows = np.empty((0, record), dtype=np.uint8)
+        repaired = 0
+        pos = newline + 1
+        while True:
+            room = selector.room()
+            most = _BATCH if room is None else min(room, _BATCH)
+            out = rows.spare(most).view(np.uint8) if direct else no_rows
+            copied = out.shape[0] > 0
+            if copied:
+                most = out.shape[0]
+            n, pos, used, full = kernels.read_records(
+                source.data, pos, record, most, _MAX_WORD_BYTES, starts, spaces, words, out
+            )
+            del out  # no view of the matrix may outlive the call: it is resized in place
+            if copied:
+                rows.commit(n)
+            if n:
+                keys, fixed = _decode(
+                    words[:used],
+                    source.data,
+                    starts[:n],
+                    spaces[:n],
+                    source.start,
+                    name,
+                    encoding,
+                    unicode_errors,
+                )
+                repaired += fixed
+                keep = selector.choose(keys)
+                if not copied:
+                    kept = spaces[:n] if keep is None else spaces[:n][keep]
+                    if kept.size:
+                        _append_vectors(rows, source.data, kept, record)
+                source.progress(pos)
+                on_block()
+            if selector.done:
+                break
+            if full:  # a full batch: there may be more in buf
+                continue
+            if source.eof:
+                break
+            if len(source.buf) - pos >= _MAX_WORD_BYTES + record and not n:
+                raise VectorFileError(
+                    f"{name}: no word found at byte {source.start + pos:,} "
+                    f"({bytes(source.buf[pos : pos + 40])!r}); the header's dim ({dim}) may be "
+                    "wrong, or this is not a word2vec binary file"
+                )
+            pos = source.refill(pos)
 
-    tail = bytes(source.buf[pos:]).strip()
-    at = source.start + pos
-    fields: dict[str, Any] = {"lines_repaired": repaired, "header_count": count}
-    if not selector.done:
-        if selector.read < count:
-            raise TruncatedVectorFileError(
-                f"{name}: the header promises {count:,} vectors of {dim} dims but the file ends "
-                f"after {selector.read:,} complete ones (byte {at:,}); it is "
-                f"truncated. Pass limit={selector.read} to load those"
-            )
-        if selector.read > count:
-            warnings.warn(
-                f"{name}: the header says {count:,} vectors but the file holds "
-                f"{selector.read:,}; all of them were loaded",
-                stacklevel=4,
-            )
-        if tail:
-            warnings.warn(
-                f"{name}: {len(tail):,} bytes after the last complete vector were ignored",
-                stacklevel=4,
-            )
-    keep_rows, more_fields = selector.finish(name)
-    fields.update(more_fields)
-    if keep_rows is not None:
-        rows.keep(keep_rows)
-    return selector.keys, rows.finish(), fields
+        tail = bytes(source.buf[pos:]).strip()
+        at = source.start + pos
+        fields: dict[str, Any] = {"lines_repaired": repaired, "header_count": count}
+        if not selector.done:
+            if selector.read < count:
+                raise TruncatedVectorFileError(
+                    f"{name}: the header promises {count:,} vectors of {dim} dims but the file "
+                    f"ends after {selector.read:,} complete ones (byte {at:,}); it is "
+                    f"truncated. Pass limit={selector.read} to load those"
+                )
+            if selector.read > count:
+                warnings.warn(
+                    f"{name}: the header says {count:,} vectors but the file holds "
+                    f"{selector.read:,}; all of them were loaded",
+                    stacklevel=3,
+                )
+            if tail:
+                warnings.warn(
+                    f"{name}: {len(tail):,} bytes after the last complete vector were ignored",
+                    stacklevel=3,
+                )
+        keep_rows, more_fields = selector.finish(name)
+        fields.update(more_fields)
+        if keep_rows is not None:
+            rows.keep(keep_rows)
+        return selector.keys, rows.finish(), fields
 
 
 def _decode(
