@@ -14,3 +14,7 @@ class TypeRuntimeError(TypeError, RuntimeError):
 class TypeNotImplementedError(TypeError, NotImplementedError):
     """A dtype an operation does not support, where torch raises NotImplementedError (a random
     init on an integer tensor, say)."""
+
+
+class IndexRuntimeError(IndexError, RuntimeError):
+    """An index out of range where torch raises RuntimeError (``gather``, ``scatter_add``)."""

@@ -1,10 +1,16 @@
 """Differentiable tensor ops: each is a forward function with its backward closure right below.
 
-``arithmetic`` (+ - * / ** @), ``reduction`` (sum, mean, norm), ``shape`` (reshape, transpose,
-indexing, casts), ``pointwise`` (exp, log, relu, tanh, sigmoid). The first-layer ops
+``arithmetic`` (+ - * / ** @), ``reduction`` (sum, mean, prod, logsumexp, norm, any, all),
+``moments`` (var, std), ``extrema`` (max, min, amax, argmax, maximum), ``sorting`` (sort,
+argsort, topk), ``scan`` (cumsum, cumprod), ``shape`` (reshape, transpose,
+indexing, casts, repeat), ``pointwise`` (exp, log, relu, tanh, sigmoid, clamp), ``join`` (cat,
+stack, split, chunk, unbind), ``indexing`` (where, masked_fill, gather, index_select, scatter,
+scatter_add). The first-layer ops
 (embedding, linear, one_hot, softmax, losses) live in ``firstlayer.nn.functional``.
 """
 
-from . import arithmetic, pointwise, reduction, shape
+from . import arithmetic, indexing, join, pointwise, reduction, shape
+from . import extrema, moments, scan, sorting
 
-__all__ = ["arithmetic", "pointwise", "reduction", "shape"]
+__all__ = ["arithmetic", "indexing", "join", "pointwise", "reduction", "shape"]
+__all__ += ["extrema", "moments", "scan", "sorting"]

@@ -150,3 +150,39 @@ def compare(fn: Any, a: Any, b: Any) -> Tensor:
     """Elementwise comparison: a bool tensor, no gradient."""
     _, x, _, y = operands(a, b)
     return Tensor._wrap(np.asarray(fn(x, y)))
+
+
+def bitwise(fn: Any, a: Any, b: Any) -> Tensor:
+    """``&``, ``|``, ``^`` of bool or integer tensors (logical for bools), no gradient."""
+    _, x, _, y = operands(a, b)
+    if x.dtype.kind == "f":
+        raise TypeError(
+            f"{fn.__name__} is only for bool and integer tensors, got {x.dtype}; "
+            "compare first (e.g. (x > 0) & (x < 1))"
+        )
+    return Tensor._wrap(np.asarray(fn(x, y)))
+
+
+def eq(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """``input == other`` elementwise (broadcasting): a bool tensor."""
+    return compare(np.equal, input, other)
+
+
+def ne(input: Any, other: Any) -> Tensor:  # noqa: A002
+    return compare(np.not_equal, input, other)
+
+
+def lt(input: Any, other: Any) -> Tensor:  # noqa: A002
+    return compare(np.less, input, other)
+
+
+def le(input: Any, other: Any) -> Tensor:  # noqa: A002
+    return compare(np.less_equal, input, other)
+
+
+def gt(input: Any, other: Any) -> Tensor:  # noqa: A002
+    return compare(np.greater, input, other)
+
+
+def ge(input: Any, other: Any) -> Tensor:  # noqa: A002
+    return compare(np.greater_equal, input, other)

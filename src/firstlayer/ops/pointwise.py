@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
+from .._errors import ValueRuntimeError
 from ..tensor import Tensor
+from ._util import unbroadcast
 
 
 def _float(a: Tensor) -> np.ndarray:
@@ -82,3 +86,79 @@ def sigmoid(a: Tensor) -> Tensor:
         return (g * out * (1 - out),)
 
     return Tensor._make(out, (a,), backward, "SigmoidBackward0")
+
+
+def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A001, A002
+    """Limit every element to ``[min, max]`` (either may be None; numbers or tensors that
+    broadcast). Where ``min > max`` the result is ``max``, as in torch.
+
+    The gradient passes where the input was inside the bounds; with tensor bounds, the bound
+    that was taken receives it.
+
+    >>> clamp(tensor([-2.0, 0.5, 3.0]), min=0.0, max=1.0)
+    tensor([0.0000, 0.5000, 1.0000])
+    """
+    if min is None and max is None:
+        raise ValueRuntimeError(
+            "torch.clamp: At least one of 'min' or 'max' must not be None"
+        )
+    tensor_bounds = isinstance(min, Tensor) or isinstance(max, Tensor)
+    x = input._data
+    lo, hi = _bound(input, min), _bound(input, max)
+    target = np.result_type(*(b for b in (x, lo, hi) if b is not None)) if tensor_bounds else \
+        _scalar_target(input, min, max)
+    xt = x.astype(target, copy=False)
+    out = xt
+    if lo is not None:
+        out = np.maximum(out, lo.astype(target, copy=False))
+    if hi is not None:
+        out = np.minimum(out, hi.astype(target, copy=False))
+    out = np.asarray(out, target)
+
+    def backward(g: np.ndarray) -> tuple:
+        keep = np.ones(out.shape, bool)
+        if lo is not None:
+            keep &= xt >= lo
+        if hi is not None:
+            keep &= xt <= hi
+        zero = np.zeros((), g.dtype)
+        gx = unbroadcast(np.where(keep, g, zero), x.shape)
+        glo = ghi = None
+        # torch's clamp_backward_min_max: when min > max the result is max, so max gets it;
+        # at min == max with x outside, neither bound does.
+        if isinstance(min, Tensor):
+            took_lo = xt < lo if hi is None else (xt < lo) & (lo < hi)
+            glo = unbroadcast(np.where(took_lo, g, zero), lo.shape)
+        if isinstance(max, Tensor):
+            took_hi = xt > hi if lo is None else (xt > hi) | (hi < lo)
+            ghi = unbroadcast(np.where(took_hi, g, zero), hi.shape)
+        return gx, glo, ghi
+
+    # torch's two overloads: tensor bounds (0) and number bounds (1)
+    name = "ClampBackward0" if tensor_bounds else "ClampBackward1"
+    bounds = (min if isinstance(min, Tensor) else None, max if isinstance(max, Tensor) else None)
+    return Tensor._make(out, (input, *bounds), backward, name)
+
+
+clip = clamp
+
+
+def _bound(input: Tensor, b: Any) -> np.ndarray | None:
+    if b is None:
+        return None
+    if isinstance(b, Tensor):
+        return b._data
+    if isinstance(b, (bool, np.bool_)) or not isinstance(b, (int, float, np.number)):
+        raise TypeError(f"clamp(): min and max must be numbers or Tensors, got {b!r}")
+    return np.asarray(b)
+
+
+def _scalar_target(input: Tensor, lo: Any, hi: Any) -> np.dtype:
+    """torch's result type for a tensor and number bounds: a float bound makes an integer
+    tensor float32; otherwise the tensor keeps its dtype."""
+    x = input._data
+    if x.dtype.kind in "biu" and any(isinstance(b, (float, np.floating)) for b in (lo, hi)):
+        return np.dtype(np.float32)
+    if x.dtype.kind == "b":
+        return np.dtype(np.int64)
+    return x.dtype

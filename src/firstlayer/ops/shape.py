@@ -132,6 +132,28 @@ def expand(a: Tensor, sizes: tuple[int, ...]) -> Tensor:
     return Tensor._make(out, (a,), backward, "ExpandBackward0")
 
 
+def repeat(a: Tensor, sizes: tuple[int, ...]) -> Tensor:
+    """Tile ``a`` ``sizes[i]`` times along each dim (leading sizes add new dims): NumPy's
+    ``tile``. The backward folds the gradient back and sums the copies."""
+    x = a._data
+    if len(sizes) < x.ndim:
+        raise RuntimeError(
+            f"Number of dimensions of repeat dims can not be smaller than number of dimensions "
+            f"of tensor: repeat{tuple(sizes)} for a tensor of shape {list(x.shape)}"
+        )
+    if any(s < 0 for s in sizes):
+        raise RuntimeError(f"Trying to create tensor with negative dimension: repeat{sizes}")
+    shape = (1,) * (len(sizes) - x.ndim) + x.shape
+    out = np.tile(x.reshape(shape), sizes)
+
+    def backward(g: np.ndarray) -> tuple:
+        # (r0 * s0, r1 * s1, ...) -> (r0, s0, r1, s1, ...): sum over the repeat axes
+        folded = g.reshape([n for pair in zip(sizes, shape) for n in pair])
+        return (folded.sum(axis=tuple(range(0, 2 * len(sizes), 2))).reshape(x.shape),)
+
+    return Tensor._make(out, (a,), backward, "RepeatBackward0")
+
+
 def clone(a: Tensor) -> Tensor:
     def backward(g: np.ndarray) -> tuple:
         return (g,)
