@@ -169,3 +169,61 @@ def test_bad_arguments(make: Any, exc: type, match: str) -> None:
     with pytest.raises(exc, match=match):
         make(o_opt)
     assert [g["lr"] for g in o_opt.param_groups] == LRS
+
+
+# torch checks neither step_size nor T_max: floats work (the text-classification tutorial
+# writes StepLR(optimizer, 1.0, gamma=0.1)) and so do negative periods. We give the same rates.
+@pytest.mark.parametrize("name, kw", [
+    ("StepLR", dict(step_size=1.0, gamma=0.1)),
+    ("StepLR", dict(step_size=2.5, gamma=0.5)),
+    ("StepLR", dict(step_size=-3, gamma=0.5)),
+    ("CosineAnnealingLR", dict(T_max=7.5, eta_min=1e-3)),
+    ("CosineAnnealingLR", dict(T_max=-6)),
+])
+def test_float_and_negative_periods_match_torch(name: str, kw: dict) -> None:
+    o_opt, t_opt = _optimizers()
+    o_s, t_s = _make(name, o_opt, fl, kw), _make(name, t_opt, torch, kw)
+    assert o_s.get_last_lr() == t_s.get_last_lr()
+    _step_both(o_opt, t_opt, o_s, t_s, STEPS)
+
+
+def test_float_step_size_in_the_closed_form_matches_torch() -> None:
+    o_opt, t_opt = _optimizers()
+    kw = dict(step_size=2.0, gamma=0.5)
+    o_s, t_s = _make("StepLR", o_opt, fl, kw), _make("StepLR", t_opt, torch, kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for epoch in [5, 2, 9]:
+            o_opt.step()
+            t_opt.step()
+            o_s.step(epoch)
+            t_s.step(epoch)
+            assert o_s.get_last_lr() == t_s.get_last_lr()
+
+
+def test_tutorial_steplr_one_point_zero_decays_every_step() -> None:
+    o_opt, _ = _optimizers()
+    sched = fl.optim.lr_scheduler.StepLR(o_opt, 1.0, gamma=0.1)
+    o_opt.step()
+    sched.step()
+    assert sched.get_last_lr() == pytest.approx([lr * 0.1 for lr in LRS], rel=1e-15)
+
+
+@pytest.mark.parametrize("make, match", [
+    (lambda o: fl.optim.lr_scheduler.StepLR(o, step_size="2"), "step_size must be a number"),
+    (lambda o: fl.optim.lr_scheduler.StepLR(o, step_size=True), "step_size must be a number"),
+    (lambda o: fl.optim.lr_scheduler.CosineAnnealingLR(o, T_max=None), "T_max must be a number"),
+])
+def test_a_period_that_is_not_a_number_is_a_type_error(make: Any, match: str) -> None:
+    o_opt, _ = _optimizers()
+    with pytest.raises(TypeError, match=match):
+        make(o_opt)
+    assert [g["lr"] for g in o_opt.param_groups] == LRS
+
+
+def test_sparse_adam_takes_maximize_positionally_like_torch() -> None:
+    p = nn.Parameter(fl.ones(2))
+    opt = fl.optim.SparseAdam([p], 1e-3, (0.9, 0.999), 1e-8, True)
+    t_opt = torch.optim.SparseAdam([torch.nn.Parameter(torch.ones(2))], 1e-3, (0.9, 0.999), 1e-8,
+                                   True)
+    assert opt.defaults["maximize"] is True and t_opt.defaults["maximize"] is True

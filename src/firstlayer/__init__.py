@@ -11,7 +11,7 @@ made), ``ops`` (differentiable maths), ``nn.functional`` (embedding, one_hot, li
 torch.Size([2, 2])
 """
 
-from . import nn, optim, text
+from . import backends, cuda, nn, optim, return_types, text, utils
 from ._dtype import (
     bool_ as bool,  # noqa: A004
 )
@@ -28,6 +28,7 @@ from ._dtype import (
 )
 from ._dtype import float as float  # noqa: A004
 from ._dtype import int as int  # noqa: A004
+from ._device import device
 from ._printing import get_printoptions, set_printoptions
 from ._random import Generator, default_generator, initial_seed, manual_seed, seed
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -50,6 +51,54 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from ._functions import (
+    abs,  # noqa: A004
+    add,
+    allclose,
+    bmm,
+    clamp,
+    clamp_max,
+    clamp_min,
+    clip,
+    clone,
+    div,
+    equal,
+    exp,
+    flatten,
+    is_tensor,
+    log,
+    log_softmax,
+    logical_and,
+    logical_not,
+    logical_or,
+    masked_fill,
+    matmul,
+    mm,
+    mul,
+    neg,
+    numel,
+    permute,
+    pow,  # noqa: A004
+    relu,
+    reshape,
+    sigmoid,
+    softmax,
+    sqrt,
+    squeeze,
+    sub,
+    t,
+    tanh,
+    transpose,
+    unsqueeze,
+)
+from .ops.arithmetic import eq, ge, gt, le, lt, ne
+from .ops.extrema import amax, amin, argmax, argmin, max, maximum, min, minimum  # noqa: A004
+from .ops.indexing import gather, index_select, nonzero, scatter, scatter_add, where
+from .ops.join import cat, chunk, concat, concatenate, split, stack, unbind
+from .ops.moments import std, std_mean, var, var_mean
+from .ops.reduction import all, any, logsumexp, mean, norm, prod, sum  # noqa: A004
+from .ops.scan import cumprod, cumsum
+from .ops.sorting import argsort, sort, topk
 from .serialization import load, save
 from .sparse import RowSparseTensor
 from .tensor import Size, Tensor, as_tensor, from_numpy, tensor
@@ -58,6 +107,19 @@ __version__ = "0.1.0"
 
 __all__ = [
     "load", "save",
+    "backends", "cuda", "device", "utils",
+    # module-level forms of Tensor methods (_functions.py) and ops with torch's signatures
+    "abs", "add", "allclose", "bmm", "cat", "chunk", "clamp", "clamp_max", "clamp_min", "clip",
+    "clone", "concat", "concatenate", "div", "eq", "equal", "exp", "flatten", "gather", "ge",
+    "gt", "index_select", "is_tensor", "le", "log", "log_softmax", "logical_and",
+    "logical_not", "logical_or", "lt", "masked_fill", "matmul", "mm", "mul", "ne", "neg",
+    "nonzero", "numel", "permute", "pow", "relu", "reshape", "scatter", "scatter_add",
+    "sigmoid", "softmax", "split", "sqrt", "squeeze", "stack", "sub", "t", "tanh", "transpose",
+    "unbind", "unsqueeze", "where",
+    # reductions, scans and sorting (ops/reduction, moments, extrema, scan, sorting)
+    "all", "amax", "amin", "any", "argmax", "argmin", "argsort", "cumprod", "cumsum",
+    "logsumexp", "max", "maximum", "mean", "min", "minimum", "norm", "prod", "return_types",
+    "sort", "std", "std_mean", "sum", "topk", "var", "var_mean",
     "Generator", "RowSparseTensor", "Size", "Tensor", "arange", "as_tensor", "bool",
     "default_generator", "double", "dtype", "empty", "empty_like", "enable_grad", "eye",
     "float", "float16", "float32", "float64", "from_numpy", "full", "full_like",

@@ -1,5 +1,6 @@
 """A bridge to PyTorch: ``to_torch`` and ``from_torch`` for tensors, parameters, state dicts and
-modules (Embedding, EmbeddingBag, Linear, Sequential, ModuleList, Identity, activations, losses).
+modules (Embedding, EmbeddingBag, Linear, RNN/GRU/LSTM and their cells, Sequential, ModuleList,
+Identity, activations, losses).
 
 torch is imported inside these functions only: ``import firstlayer`` never imports torch.
 
@@ -265,6 +266,36 @@ def _linear_to(m: Any, c: Conv) -> Any:
     return out
 
 
+def _rnn_to(m: Any, c: Conv) -> Any:
+    """RNN, GRU, LSTM: the same constructor flags, then each parameter (shared, by name)."""
+    import torch
+
+    kwargs = dict(num_layers=m.num_layers, bias=m.bias, batch_first=m.batch_first,
+                  dropout=m.dropout, bidirectional=m.bidirectional, device="meta")
+    if m.mode == "LSTM":
+        kwargs["proj_size"] = m.proj_size
+    elif m.mode != "GRU":
+        kwargs["nonlinearity"] = m.nonlinearity
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # dropout with one layer: warned when m was made
+        out = getattr(torch.nn, type(m).__name__)(m.input_size, m.hidden_size, **kwargs)
+    for name in m._flat_weights_names:
+        setattr(out, name, c(getattr(m, name)))  # torch's __setattr__ updates _flat_weights
+    return out
+
+
+def _rnn_cell_to(m: Any, c: Conv) -> Any:
+    import torch
+
+    kwargs: dict[str, Any] = dict(bias=m.bias, device="meta")
+    if type(m).__name__ == "RNNCell":
+        kwargs["nonlinearity"] = m.nonlinearity
+    out = getattr(torch.nn, type(m).__name__)(m.input_size, m.hidden_size, **kwargs)
+    for name in ("weight_ih", "weight_hh") + (("bias_ih", "bias_hh") if m.bias else ()):
+        setattr(out, name, c(getattr(m, name)))
+    return out
+
+
 def _sequential_to(m: Any, c: Conv) -> Any:
     import torch
 
@@ -360,6 +391,35 @@ def _linear_from(m: Any, c: Conv) -> Any:
     return out
 
 
+def _rnn_from(m: Any, c: Conv) -> Any:
+    """RNN, GRU, LSTM: the same constructor flags, then each parameter (shared, by name)."""
+    params = [c(getattr(m, name)) for name in m._flat_weights_names]
+    kwargs = dict(num_layers=m.num_layers, bias=m.bias, batch_first=m.batch_first,
+                  dropout=m.dropout, bidirectional=m.bidirectional, dtype=params[0].dtype)
+    if m.mode == "LSTM":
+        kwargs["proj_size"] = m.proj_size
+    elif m.mode != "GRU":
+        kwargs["nonlinearity"] = m.nonlinearity
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # dropout with one layer: warned when m was made
+        out = getattr(fl_modules, type(m).__name__)(m.input_size, m.hidden_size, **kwargs)
+    for name, p in zip(m._flat_weights_names, params):
+        setattr(out, name, p)
+    return out
+
+
+def _rnn_cell_from(m: Any, c: Conv) -> Any:
+    w = c(m.weight_ih)
+    kwargs: dict[str, Any] = dict(bias=m.bias, dtype=w.dtype)
+    if type(m).__name__ == "RNNCell":
+        kwargs["nonlinearity"] = m.nonlinearity
+    out = getattr(fl_modules, type(m).__name__)(m.input_size, m.hidden_size, **kwargs)
+    out.weight_ih = w
+    for name in ("weight_hh",) + (("bias_ih", "bias_hh") if m.bias else ()):
+        setattr(out, name, c(getattr(m, name)))
+    return out
+
+
 def _sequential_from(m: Any, c: Conv) -> Any:
     return fl_modules.Sequential(OrderedDict((k, c(v)) for k, v in m._modules.items()))
 
@@ -404,6 +464,12 @@ _TO_TORCH: dict[type, Callable[[Any, Conv], Any]] = {
     fl_modules.EmbeddingBag: _embedding_bag_to,
     fl_modules.Linear: _linear_to,
     fl_modules.Sequential: _sequential_to,
+    fl_modules.RNN: _rnn_to,
+    fl_modules.GRU: _rnn_to,
+    fl_modules.LSTM: _rnn_to,
+    fl_modules.RNNCell: _rnn_cell_to,
+    fl_modules.GRUCell: _rnn_cell_to,
+    fl_modules.LSTMCell: _rnn_cell_to,
     fl_modules.ModuleList: _module_list_to,
     fl_modules.Identity: _plain_to("Identity"),
     fl_modules.ReLU: _plain_to("ReLU"),
@@ -421,6 +487,12 @@ _FROM_TORCH: dict[str, Callable[[Any, Conv], Any]] = {
     "EmbeddingBag": _embedding_bag_from,
     "Linear": _linear_from,
     "Sequential": _sequential_from,
+    "RNN": _rnn_from,
+    "GRU": _rnn_from,
+    "LSTM": _rnn_from,
+    "RNNCell": _rnn_cell_from,
+    "GRUCell": _rnn_cell_from,
+    "LSTMCell": _rnn_cell_from,
     "ModuleList": _module_list_from,
     "Identity": _plain_from(fl_modules.Identity),
     "ReLU": _plain_from(fl_modules.ReLU),

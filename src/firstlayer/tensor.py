@@ -316,21 +316,32 @@ class Tensor:
         return id(self)
 
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
-        """``to(dtype)``, ``to("cpu")``, ``to(other)``: a cast, recorded as ToCopyBackward0."""
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)``, each optionally
+        followed by ``non_blocking, copy``: a cast, recorded as ToCopyBackward0. A device other
+        than the CPU (``"cuda"``, ``device("cuda")``) raises ``DeviceUnavailableError``."""
+        from ._device import check_cpu, is_device_like
+
         target = kwargs.pop("dtype", None)
-        kwargs.pop("device", None)
+        where = kwargs.pop("device", None)
         kwargs.pop("non_blocking", None)
+        kwargs.pop("memory_format", None)
         copy = kwargs.pop("copy", False)
         if kwargs:
             raise TypeError(f"to() got unexpected arguments {sorted(kwargs)}")
-        for a in args:
-            if isinstance(a, Tensor):
-                target = a.dtype
-            elif isinstance(a, str):
-                if a != "cpu":
-                    raise ValueError(f"firstlayer runs on the CPU only; got device {a!r}")
-            elif a is not None:
-                target = a
+        rest = list(args)
+        if rest and is_device_like(rest[0]):
+            where = rest.pop(0)
+        if rest and not isinstance(rest[0], builtins.bool):
+            first = rest.pop(0)
+            target = first.dtype if isinstance(first, Tensor) else first
+        if len(rest) > 2 or not all(isinstance(a, builtins.bool) for a in rest):
+            raise TypeError(
+                f"to() takes (device, dtype, non_blocking, copy), (dtype, ...) or (tensor, ...); "
+                f"got {tuple(type(a).__name__ for a in args)}"
+            )
+        copy = rest[1] if len(rest) == 2 else copy
+        if where is not None:
+            check_cpu(where)
         if target is None:
             return self.clone() if copy else self
         from .ops.shape import cast
@@ -428,11 +439,6 @@ class Tensor:
     def div_(self, other: Any) -> Tensor:
         _check_inplace(self, "div_")
         self._data /= _as_array(other)
-        return self
-
-    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
-        _check_inplace(self, "clamp_")
-        np.clip(self._data, min, max, out=self._data)
         return self
 
     def uniform_(
@@ -557,28 +563,81 @@ class Tensor:
     ) -> builtins.bool:
         return builtins.bool(np.allclose(self._data, _as_array(other), rtol=rtol, atol=atol))
 
+    # ---- reductions, scans, sorting (ops/reduction, moments, extrema, scan, sorting) --------
     def sum(self, dim: Any = None, keepdim: builtins.bool = False, dtype: Any = None) -> Tensor:
-        return _ops().reduction.sum(self, dim, keepdim, dtype)
+        return _ops().reduction.sum(self, dim, keepdim, dtype=dtype)
 
     def mean(self, dim: Any = None, keepdim: builtins.bool = False, dtype: Any = None) -> Tensor:
-        return _ops().reduction.mean(self, dim, keepdim, dtype)
+        return _ops().reduction.mean(self, dim, keepdim, dtype=dtype)
 
-    def norm(
-        self, p: builtins.float = 2.0, dim: Any = None, keepdim: builtins.bool = False
-    ) -> Tensor:
-        return _ops().reduction.norm(self, p, dim, keepdim)
+    def prod(self, dim: builtins.int | None = None, keepdim: builtins.bool = False, *,
+             dtype: Any = None) -> Tensor:
+        return _ops().reduction.prod(self, dim, keepdim, dtype=dtype)
+
+    def logsumexp(self, dim: Any, keepdim: builtins.bool = False) -> Tensor:
+        return _ops().reduction.logsumexp(self, dim, keepdim)
+
+    def any(self, dim: Any = None, keepdim: builtins.bool = False) -> Tensor:
+        return _ops().reduction.any(self, dim, keepdim)
+
+    def all(self, dim: Any = None, keepdim: builtins.bool = False) -> Tensor:
+        return _ops().reduction.all(self, dim, keepdim)
+
+    def norm(self, p: Any = "fro", dim: Any = None, keepdim: builtins.bool = False,
+             dtype: Any = None) -> Tensor:
+        return _ops().reduction.norm(self, p, dim, keepdim, dtype)
+
+    def var(self, dim: Any = None, unbiased: builtins.bool | None = None,
+            keepdim: builtins.bool = False, *, correction: Any = None) -> Tensor:
+        return _ops().moments.var(self, dim, unbiased, keepdim, correction=correction)
+
+    def std(self, dim: Any = None, unbiased: builtins.bool | None = None,
+            keepdim: builtins.bool = False, *, correction: Any = None) -> Tensor:
+        return _ops().moments.std(self, dim, unbiased, keepdim, correction=correction)
 
     def argmax(self, dim: builtins.int | None = None, keepdim: builtins.bool = False) -> Tensor:
-        return _ops().reduction.argext(np.argmax, self, dim, keepdim)
+        return _ops().extrema.argmax(self, dim, keepdim)
 
     def argmin(self, dim: builtins.int | None = None, keepdim: builtins.bool = False) -> Tensor:
-        return _ops().reduction.argext(np.argmin, self, dim, keepdim)
+        return _ops().extrema.argmin(self, dim, keepdim)
 
-    def max(self) -> Tensor:
-        return Tensor._wrap(np.asarray(self._data.max()))
+    def max(self, dim: Any = None, keepdim: builtins.bool = False, *, other: Any = None) -> Any:
+        """``t.max()``, ``t.max(dim, keepdim)`` -> ``(values, indices)``, or ``t.max(other)``."""
+        return _ops().extrema.max(self, dim, keepdim, other=other)
 
-    def min(self) -> Tensor:
-        return Tensor._wrap(np.asarray(self._data.min()))
+    def min(self, dim: Any = None, keepdim: builtins.bool = False, *, other: Any = None) -> Any:
+        """``t.min()``, ``t.min(dim, keepdim)`` -> ``(values, indices)``, or ``t.min(other)``."""
+        return _ops().extrema.min(self, dim, keepdim, other=other)
+
+    def amax(self, dim: Any = (), keepdim: builtins.bool = False) -> Tensor:
+        return _ops().extrema.amax(self, dim, keepdim)
+
+    def amin(self, dim: Any = (), keepdim: builtins.bool = False) -> Tensor:
+        return _ops().extrema.amin(self, dim, keepdim)
+
+    def maximum(self, other: Tensor) -> Tensor:
+        return _ops().extrema.maximum(self, other)
+
+    def minimum(self, other: Tensor) -> Tensor:
+        return _ops().extrema.minimum(self, other)
+
+    def cumsum(self, dim: builtins.int, *, dtype: Any = None) -> Tensor:
+        return _ops().scan.cumsum(self, dim, dtype=dtype)
+
+    def cumprod(self, dim: builtins.int, *, dtype: Any = None) -> Tensor:
+        return _ops().scan.cumprod(self, dim, dtype=dtype)
+
+    def sort(self, dim: builtins.int = -1, descending: builtins.bool = False, *,
+             stable: builtins.bool | None = False) -> Any:
+        return _ops().sorting.sort(self, dim, descending, stable=stable)
+
+    def argsort(self, dim: builtins.int = -1, descending: builtins.bool = False, *,
+                stable: builtins.bool = False) -> Tensor:
+        return _ops().sorting.argsort(self, dim, descending, stable=stable)
+
+    def topk(self, k: builtins.int, dim: builtins.int = -1, largest: builtins.bool = True,
+             sorted: builtins.bool = True) -> Any:
+        return _ops().sorting.topk(self, k, dim, largest, sorted)
 
     def reshape(self, *shape: Any) -> Tensor:
         return _ops().shape.reshape(self, _shape_args(shape))
@@ -687,12 +746,193 @@ class Tensor:
 
         return log_softmax(self, dim)
 
+    # ---- joining, selecting, masking (ops/join.py, ops/indexing.py) ----------------------------
+    def split(self, split_size: Any, dim: builtins.int = 0) -> tuple[Tensor, ...]:
+        return _ops().join.split(self, split_size, dim)
+
+    def chunk(self, chunks: builtins.int, dim: builtins.int = 0) -> tuple[Tensor, ...]:
+        return _ops().join.chunk(self, chunks, dim)
+
+    def unbind(self, dim: builtins.int = 0) -> tuple[Tensor, ...]:
+        return _ops().join.unbind(self, dim)
+
+    def where(self, condition: Tensor, other: Any) -> Tensor:
+        return _ops().indexing.where(condition, self, other)
+
+    def nonzero(self, *, as_tuple: builtins.bool = False) -> Any:
+        return _ops().indexing.nonzero(self, as_tuple=as_tuple)
+
+    def masked_fill(self, mask: Tensor, value: Any) -> Tensor:
+        return _ops().indexing.masked_fill(self, mask, value)
+
+    def gather(self, dim: builtins.int, index: Tensor) -> Tensor:
+        return _ops().indexing.gather(self, dim, index)
+
+    def index_select(self, dim: builtins.int, index: Tensor) -> Tensor:
+        return _ops().indexing.index_select(self, dim, index)
+
+    def scatter_add(self, dim: builtins.int, index: Tensor, src: Tensor) -> Tensor:
+        return _ops().indexing.scatter_add(self, dim, index, src)
+
+    def scatter(self, dim: builtins.int, index: Tensor, src: Any = None, *, value: Any = None,
+                reduce: str | None = None) -> Tensor:
+        return _ops().indexing.scatter(self, dim, index, src, value=value, reduce=reduce)
+
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        return _ops().pointwise.clamp(self, min, max)
+
+    clip = clamp
+
+    def clamp_min(self, min: Any) -> Tensor:  # noqa: A002
+        return _ops().pointwise.clamp(self, min, None)
+
+    def clamp_max(self, max: Any) -> Tensor:  # noqa: A002
+        return _ops().pointwise.clamp(self, None, max)
+
+    def repeat(self, *sizes: Any) -> Tensor:
+        return _ops().shape.repeat(self, _shape_args(sizes))
+
+    def type_as(self, other: Tensor) -> Tensor:
+        return self.to(other.dtype)
+
+    # comparisons and logic beyond the operators: no gradient, bool results
+    def ne(self, other: Any) -> Tensor:
+        return self != other
+
+    def lt(self, other: Any) -> Tensor:
+        return self < other
+
+    def le(self, other: Any) -> Tensor:
+        return self <= other
+
+    def gt(self, other: Any) -> Tensor:
+        return self > other
+
+    def ge(self, other: Any) -> Tensor:
+        return self >= other
+
+    not_equal, less, less_equal, greater, greater_equal = ne, lt, le, gt, ge
+
+    def logical_not(self) -> Tensor:
+        return Tensor._wrap(np.logical_not(self._data))
+
+    def logical_and(self, other: Any) -> Tensor:
+        return Tensor._wrap(np.logical_and(self._data, _as_array(other)))
+
+    def logical_or(self, other: Any) -> Tensor:
+        return Tensor._wrap(np.logical_or(self._data, _as_array(other)))
+
+    def __invert__(self) -> Tensor:
+        if self._data.dtype.kind == "f":
+            raise TypeError(f"~ (bitwise_not) is only for bool and integer tensors, got "
+                            f"{self.dtype}; for a mask write `~(x > 0)` or `x == 0`")
+        return Tensor._wrap(np.invert(self._data))
+
+    def __and__(self, other: Any) -> Tensor:
+        return _ops().arithmetic.bitwise(np.bitwise_and, self, other)
+
+    def __or__(self, other: Any) -> Tensor:
+        return _ops().arithmetic.bitwise(np.bitwise_or, self, other)
+
+    def __xor__(self, other: Any) -> Tensor:
+        return _ops().arithmetic.bitwise(np.bitwise_xor, self, other)
+
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+
+    # ---- new tensors like this one (same dtype unless told) ------------------------------------
+    def new_tensor(self, data: Any, dtype: Any = None, device: Any = None,
+                   requires_grad: builtins.bool = False) -> Tensor:
+        return tensor(data, dtype=self.dtype if dtype is None else dtype,
+                      requires_grad=requires_grad)
+
+    def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None,
+                  requires_grad: builtins.bool = False) -> Tensor:
+        return self.new_full(_shape_args(size), 0, dtype=dtype, requires_grad=requires_grad)
+
+    def new_ones(self, *size: Any, dtype: Any = None, device: Any = None,
+                 requires_grad: builtins.bool = False) -> Tensor:
+        return self.new_full(_shape_args(size), 1, dtype=dtype, requires_grad=requires_grad)
+
+    def new_empty(self, *size: Any, dtype: Any = None, device: Any = None,
+                  requires_grad: builtins.bool = False) -> Tensor:
+        return self.new_full(_shape_args(size), 0, dtype=dtype, requires_grad=requires_grad)
+
+    def new_full(self, size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
+                 requires_grad: builtins.bool = False) -> Tensor:
+        from .creation import full
+
+        return full(size, fill_value, dtype=self.dtype if dtype is None else dtype,
+                    requires_grad=requires_grad)
+
+    # ---- in-place forms of differentiable ops ------------------------------------------------
+    def _inplace(self, what: str, op: Callable[[Tensor], Tensor]) -> Tensor:
+        """Run ``op`` and make ``self`` hold its result, as torch's in-place ops do.
+
+        Outside a recorded graph the values are written into the same buffer (views see them).
+        Inside one (``self`` is an intermediate result that requires grad), ``self`` becomes the
+        op's output node and its old history moves to a hidden input (torch's "rebase"); its
+        buffer is then a new array, so views taken earlier keep the old values (torch would
+        update them). A leaf that requires grad is refused, as in torch.
+        """
+        if is_grad_enabled() and self.requires_grad:
+            if self.grad_fn is None:
+                _check_inplace(self, what)  # raises torch's leaf error
+            old = Tensor._wrap(self._data, True, self.grad_fn)
+            out = op(old)
+            self._data, self.grad_fn = out._data, out.grad_fn
+            return self
+        out = op(self)
+        if out._data.dtype != self._data.dtype:
+            raise RuntimeError(
+                f"result type {out.dtype.scalar_name} can't be cast to the desired output type "
+                f"{self.dtype.scalar_name} in {what}: use the out-of-place form"
+            )
+        if out.requires_grad:  # e.g. a scattered source that requires grad into a plain tensor
+            raise RuntimeError(
+                f"{what}: the result needs a gradient but this tensor does not record one; use "
+                "the out-of-place form"
+            )
+        self._data[...] = out._data
+        return self
+
+    def relu_(self) -> Tensor:
+        return self._inplace("relu_", lambda t: t.relu())
+
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        return self._inplace("clamp_", lambda t: t.clamp(min, max))
+
+    clip_ = clamp_
+
+    def masked_fill_(self, mask: Tensor, value: Any) -> Tensor:
+        m = mask._data if isinstance(mask, Tensor) else None
+        if m is not None and m.ndim <= self._data.ndim and _fits(m.shape, self._data.shape):
+            pass
+        elif m is not None:
+            raise RuntimeError(
+                f"masked_fill_: the mask of shape {list(m.shape)} can't be broadcast to the "
+                f"tensor's shape {list(self._data.shape)} (in place, the tensor's shape wins)"
+            )
+        return self._inplace("masked_fill_", lambda t: t.masked_fill(mask, value))
+
+    def scatter_add_(self, dim: builtins.int, index: Tensor, src: Tensor) -> Tensor:
+        return self._inplace("scatter_add_", lambda t: t.scatter_add(dim, index, src))
+
+    def scatter_(self, dim: builtins.int, index: Tensor, src: Any = None, *, value: Any = None,
+                 reduce: str | None = None) -> Tensor:
+        return self._inplace("scatter_",
+                             lambda t: t.scatter(dim, index, src, value=value, reduce=reduce))
+
 
 def _ops() -> Any:
     """The ops package, imported on first use (it imports this module)."""
     from . import ops
 
     return ops
+
+
+def _fits(small: tuple, big: tuple) -> bool:
+    """Whether ``small`` broadcasts to ``big`` without changing it (in-place broadcasting)."""
+    return all(s in (1, b) for s, b in zip(small[::-1], big[::-1]))
 
 
 def _shape_args(shape: tuple) -> tuple:

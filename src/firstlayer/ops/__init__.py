@@ -9,8 +9,18 @@ scatter_add). The first-layer ops
 (embedding, linear, one_hot, softmax, losses) live in ``firstlayer.nn.functional``.
 """
 
-from . import arithmetic, indexing, join, pointwise, reduction, shape
-from . import extrema, moments, scan, sorting
+from . import (
+    arithmetic,
+    extrema,
+    indexing,
+    join,
+    moments,
+    pointwise,
+    reduction,
+    scan,
+    shape,
+    sorting,
+)
 
 __all__ = ["arithmetic", "indexing", "join", "pointwise", "reduction", "shape"]
 __all__ += ["extrema", "moments", "scan", "sorting"]

@@ -19,6 +19,7 @@ same float operations in the same order.
 from __future__ import annotations
 
 import math
+import numbers
 import types
 import warnings
 import weakref
@@ -116,6 +117,17 @@ class LRScheduler:
         return [group["lr"] for group in self.optimizer.param_groups]
 
 
+def _check_period(who: str, name: str, value: Any) -> None:
+    """A period (``step_size``, ``T_max``) is any real number but 0, as torch accepts: floats
+    included. Zero would divide by zero at the first ``step()``; a non-number fails there too."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{who}: {name} must be a number, got {type(value).__name__} {value!r}")
+    if value == 0:
+        raise ValueError(
+            f"{who}: {name} must not be 0 (the schedule divides the epoch by it); got {value!r}"
+        )
+
+
 def _track_optimizer_steps(optimizer: Optimizer) -> None:
     """Wrap ``optimizer.step`` (once) so it records that it ran: ``step()`` warns when the
     scheduler steps before the optimizer ever did, as torch does."""
@@ -198,10 +210,12 @@ class StepLR(LRScheduler):
     """
 
     def __init__(
-        self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
+        self, optimizer: Optimizer, step_size: float, gamma: float = 0.1, last_epoch: int = -1
     ) -> None:
-        if isinstance(step_size, bool) or not isinstance(step_size, int) or step_size < 1:
-            raise ValueError(f"StepLR: step_size must be an int >= 1, got {step_size!r}")
+        # torch checks nothing here: any number works in ``epoch % step_size`` and
+        # ``epoch // step_size`` (the text-classification tutorial passes 1.0). Zero is the one
+        # value that can never step, so it fails now rather than with a ZeroDivisionError later.
+        _check_period("StepLR", "step_size", step_size)
         self.step_size = step_size
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
@@ -286,10 +300,9 @@ class CosineAnnealingLR(LRScheduler):
     """
 
     def __init__(
-        self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1  # noqa: N803
+        self, optimizer: Optimizer, T_max: float, eta_min: float = 0.0, last_epoch: int = -1  # noqa: N803
     ) -> None:
-        if isinstance(T_max, bool) or not isinstance(T_max, int) or T_max < 1:
-            raise ValueError(f"CosineAnnealingLR: T_max must be an int >= 1, got {T_max!r}")
+        _check_period("CosineAnnealingLR", "T_max", T_max)  # any non-zero number, as torch
         self.T_max = T_max
         self.eta_min = eta_min
         super().__init__(optimizer, last_epoch)

@@ -57,8 +57,7 @@ class SparseAdam(Optimizer):
         lr: float = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
-        *,
-        maximize: bool = False,
+        maximize: bool = False,  # positional too, as in torch's SparseAdam
     ) -> None:
         defaults = dict(
             lr=lr,

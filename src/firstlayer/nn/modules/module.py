@@ -219,13 +219,27 @@ class Module:
         return self
 
     def to(self, *args: Any, **kwargs: Any) -> Module:
-        """Cast floating-point parameters and buffers to a dtype (devices: CPU only)."""
-        for p in self.parameters():
-            if p.dtype.is_floating_point:
-                p._data = p.to(*args, **kwargs)._data
-        for _, b in self.named_buffers():
-            if b.dtype.is_floating_point:
-                b._data = b.to(*args, **kwargs)._data
+        """Cast floating-point parameters and buffers to a dtype, in place; returns self.
+
+        Takes what ``Tensor.to`` takes: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``,
+        ``to(tensor)``. A device is the CPU (``"cpu"`` or ``firstlayer.device("cpu")``); moving
+        a module that holds tensors anywhere else raises ``DeviceUnavailableError`` (an empty
+        module moves anywhere, as in torch). Nothing changes if the call fails.
+        """
+        from ..._device import check_cpu, is_device_like
+
+        tensors = list(self.parameters()) + [b for _, b in self.named_buffers()]
+        where = kwargs.get("device", args[0] if args and is_device_like(args[0]) else None)
+        if tensors and where is not None:
+            check_cpu(where, "module")
+        cast = [t.to(*args, **kwargs)._data if t.dtype.is_floating_point else None for t in tensors]
+        for t, data in zip(tensors, cast):
+            if data is not None:
+                t._data = data
+        return self
+
+    def cpu(self) -> Module:
+        """Move to the CPU, where firstlayer modules always are: returns self."""
         return self
 
     def float(self) -> Module:

@@ -1,0 +1,188 @@
+"""``conv1d``: a 1-D convolution (cross-correlation, as in torch) over ``(N, C, L)`` inputs.
+
+Forward: im2col and one matrix product. ``sliding_window_view`` gives every window of the
+(zero-padded) input without copying, ``(N, C, L_out, k)``; for each group those windows,
+flattened to rows of ``C/groups * k`` numbers, are multiplied by the weight flattened the same
+way. Backward: the weight's gradient is the output gradient times the same rows; the input's
+is the output gradient times the weight, added back window by window: a loop over the ``k``
+kernel positions, each a strided slice of the padded input (kernels are small).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ... import _backend
+from ..._errors import TypeRuntimeError, ValueRuntimeError
+from ...tensor import Tensor
+
+
+def single(value: Any, name: str) -> int:
+    """An int, or a 1-element tuple/list of one (torch's ``_single``)."""
+    if isinstance(value, (list, tuple)):
+        if len(value) != 1:
+            raise ValueRuntimeError(
+                f"expected {name} to be a single integer value or a list of 1 values to match "
+                f"the convolution dimensions, but got {name}={list(value)}"
+            )
+        value = value[0]
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int or a 1-tuple of ints, got {value!r}")
+    return int(value)
+
+
+def same_padding(kernel_size: int, dilation: int) -> tuple[int, int]:
+    """The (left, right) zeros that keep the length at stride 1; the odd one goes right."""
+    total = dilation * (kernel_size - 1)
+    return total // 2, total - total // 2
+
+
+def conv1d(
+    input: Tensor,  # noqa: A002
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: int | Sequence[int] = 1,
+    padding: int | Sequence[int] | str = 0,
+    dilation: int | Sequence[int] = 1,
+    groups: int = 1,
+) -> Tensor:
+    """Slide ``weight`` along the last dim of ``input``: ``out[n, o, i] = bias[o] +
+    sum_{c, j} weight[o, c, j] * x_padded[n, g(o) * C/groups + c, i * stride + j * dilation]``.
+
+    Args:
+        input: ``(N, C_in, L)`` or unbatched ``(C_in, L)``.
+        weight: ``(C_out, C_in / groups, k)``.
+        bias: optional ``(C_out,)``.
+        stride: the step between windows (an int or a 1-tuple).
+        padding: zeros added on both sides (an int or a 1-tuple), ``"valid"`` (none) or
+            ``"same"`` (the output as long as the input; stride 1 only).
+        dilation: the spacing between kernel elements.
+        groups: split the channels into this many independent convolutions.
+
+    Shape: ``(N, C_in, L)`` -> ``(N, C_out, L_out)`` with
+    ``L_out = (L + 2 padding - dilation (k - 1) - 1) // stride + 1``.
+
+    >>> import firstlayer as torch
+    >>> conv1d(torch.tensor([[[1., 2., 3.]]]), torch.tensor([[[1., 1.]]]))
+    tensor([[[3., 5.]]])
+    """
+    x, w = input._data, weight._data
+    s, d = single(stride, "stride"), single(dilation, "dilation")
+    if w.ndim != 3 or x.ndim not in (2, 3):
+        if w.ndim != 3:
+            raise ValueRuntimeError(
+                f"Expected {w.ndim}-dimensional input for {w.ndim}-dimensional weight "
+                f"{list(w.shape)}, but got {x.ndim}-dimensional input of size {list(x.shape)} "
+                "instead (conv1d's weight is (out_channels, in_channels / groups, k))"
+            )
+        raise ValueRuntimeError(
+            f"Expected 2D (unbatched) or 3D (batched) input to conv1d, but got input of size: "
+            f"{list(x.shape)}"
+        )
+    k = w.shape[2]
+    if isinstance(padding, str):
+        if padding not in ("valid", "same"):
+            raise ValueRuntimeError(
+                f"Invalid padding string: {padding!r} (use 'valid', 'same' or an int)"
+            )
+        if padding == "same" and s != 1:
+            raise ValueRuntimeError("padding='same' is not supported for strided convolutions")
+        left, right = same_padding(k, d) if padding == "same" else (0, 0)
+    else:
+        left = right = single(padding, "padding")
+    _check_args(x, w, bias, s, left, d, groups, input, weight)
+    unbatched = x.ndim == 2
+    if unbatched:
+        x = x[None]
+    n, c, length = x.shape
+    o = w.shape[0]
+    span = d * (k - 1) + 1
+    if length + left + right < span:
+        raise ValueRuntimeError(
+            f"Calculated padded input size per channel: ({length + left + right}). Kernel size: "
+            f"({span}). Kernel size can't be greater than actual input size"
+        )
+    if length == 0 and n and c:
+        raise ValueRuntimeError(
+            f"Only zero batch or zero channel inputs are supported, but got input shape: "
+            f"{list(x.shape)}"
+        )
+    xp = np.pad(x, ((0, 0), (0, 0), (left, right))) if left or right else x
+    l_out = (xp.shape[2] - span) // s + 1
+    g_, cg, og = groups, c // groups, o // groups
+    # (N, C, L_out, k) windows, then rows of one group's channels x kernel positions
+    win = np.lib.stride_tricks.sliding_window_view(xp, span, axis=2)[:, :, ::s, ::d]
+    cols = win.reshape(n, g_, cg, l_out, k).transpose(1, 0, 3, 2, 4).reshape(g_, n * l_out, cg * k)
+    wmat = w.reshape(g_, og, cg * k)
+    out = _backend.matmul(cols, wmat.transpose(0, 2, 1))  # (G, N * L_out, O/G)
+    out = out.reshape(g_, n, l_out, og).transpose(1, 0, 3, 2).reshape(n, o, l_out)
+    b = None if bias is None else bias._data
+    if b is not None:
+        out = out + b[:, None]
+    needs_gx = input.requires_grad
+
+    def backward(grad: np.ndarray) -> tuple:
+        g3 = grad[None] if unbatched else grad
+        # (G, N * L_out, O/G): the rows of the output gradient, as the forward's product
+        gm = g3.reshape(n, g_, og, l_out).transpose(1, 0, 3, 2).reshape(g_, n * l_out, og)
+        gw = _backend.matmul(gm.transpose(0, 2, 1), cols).reshape(w.shape)
+        gb = None if b is None else g3.sum(axis=(0, 2))
+        gx = None
+        if needs_gx:
+            gcols = _backend.matmul(gm, wmat).reshape(g_, n, l_out, cg, k)
+            gxp = np.zeros(xp.shape, x.dtype)
+            for j in range(k):  # kernel position j read x_padded[i * s + j * d]
+                part = gcols[..., j].transpose(1, 0, 3, 2).reshape(n, c, l_out)
+                gxp[:, :, j * d: j * d + s * (l_out - 1) + 1: s] += part
+            gx = gxp[:, :, left: left + length]
+            if unbatched:
+                gx = gx[0]
+        return gx, gw, gb
+
+    name = "SqueezeBackward1" if unbatched else "ConvolutionBackward0"
+    return Tensor._make(out[0] if unbatched else out, (input, weight, bias), backward, name)
+
+
+def _check_args(
+    x: np.ndarray, w: np.ndarray, bias: Tensor | None, s: int, p: int, d: int, groups: int,
+    input: Tensor, weight: Tensor,  # noqa: A002
+) -> None:
+    """torch's checks of a convolution's arguments, in torch's order and words."""
+    if s <= 0:
+        raise ValueRuntimeError(f"non-positive stride is not supported, got stride={s}")
+    if p < 0:
+        raise ValueRuntimeError(f"negative padding is not supported, got padding={p}")
+    if d <= 0:
+        raise ValueRuntimeError(f"non-positive dilation is not supported, got dilation={d}")
+    if groups <= 0:
+        raise ValueRuntimeError(f"non-positive groups is not supported, got groups={groups}")
+    if x.dtype.kind != "f" or x.dtype != w.dtype:
+        raise TypeRuntimeError(
+            f"Input type ({input.type()}) and weight type ({weight.type()}) should be the same "
+            "floating point type"
+        )
+    if bias is not None and bias._data.dtype != x.dtype:
+        raise TypeRuntimeError(
+            f"Input type ({input.dtype.scalar_name.lower()}) and bias type "
+            f"({bias.dtype.scalar_name.lower()}) should be the same"
+        )
+    if w.shape[0] % groups:
+        raise ValueRuntimeError(
+            f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
+            f"but got weight of size [{list(w.shape)}] instead"
+        )
+    channels = x.shape[-2]
+    if channels != w.shape[1] * groups:
+        batched = list(x.shape) if x.ndim == 3 else [1] + list(x.shape)
+        raise ValueRuntimeError(
+            f"Given groups={groups}, weight of size {list(w.shape)}, expected input{batched} to "
+            f"have {w.shape[1] * groups} channels, but got {channels} channels instead"
+        )
+    if bias is not None and tuple(bias.shape) != (w.shape[0],):
+        raise ValueRuntimeError(
+            f"Given weight of size {list(w.shape)}, expected bias to be 1-dimensional with "
+            f"{w.shape[0]} elements, but got bias of size {list(bias.shape)} instead"
+        )
