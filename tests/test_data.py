@@ -125,7 +125,7 @@ def _tensor_dataset(lib: Any, n: int) -> Any:
 def test_sequential_loader_matches_torch(n: int, batch_size: int, drop_last: bool) -> None:
     ours = fd.DataLoader(_tensor_dataset(fl, n), batch_size=batch_size, drop_last=drop_last)
     theirs = td.DataLoader(_tensor_dataset(torch, n), batch_size=batch_size, drop_last=drop_last)
-    assert len(ours) == len(theirs)
+    assert len(ours) == len(theirs) == len(iter(ours)) == len(iter(theirs))
     got, want = list(ours), list(theirs)
     assert len(got) == len(want) == len(ours)
     for a, b in zip(got, want):

@@ -409,8 +409,8 @@ class TheirLinear(torch.nn.Linear):
 def test_unknown_types_are_refused_with_the_supported_list() -> None:
     with pytest.raises(TypeError, match=r"test_interop.MyLinear: supported .*Embedding.*Linear"):
         to_torch(MyLinear(2, 2))
-    with pytest.raises(TypeError, match=r"torch.nn.modules.conv.Conv1d: supported .*torch.nn.Emb"):
-        from_torch(torch.nn.Conv1d(1, 1, 1))
+    with pytest.raises(TypeError, match=r"torch.nn.modules.conv.Conv2d: supported .*torch.nn.Emb"):
+        from_torch(torch.nn.Conv2d(1, 1, 1))
     with pytest.raises(TypeError, match=r"TheirLinear: supported"):
         from_torch(TheirLinear(2, 2))
     with pytest.raises(TypeError, match=r"MyLinear"):  # also deep inside a container

@@ -15,9 +15,9 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from test_ops import SIGNED, arrays, check, check_against_torch, check_gradients
 
 import firstlayer as fl
+from test_ops import SIGNED, arrays, check, check_against_torch, check_gradients
 
 FAST = settings(max_examples=25, deadline=None)
 REQUIRES = st.sampled_from([[True, True], [True, False], [False, True]])
@@ -474,3 +474,21 @@ def test_model_like_composition() -> None:
         return m.stack([both, both * 2]).where(m.tensor(True), 0.0)
 
     check(expr, [emb])
+
+
+# ---- torch's legacy constructors (old tutorials: torch.Tensor(data), torch.LongTensor(ids)) ---
+def test_legacy_constructors() -> None:
+    for m in (torch, fl):
+        assert repr(m.Tensor([1, 2]).dtype) == "torch.float32"
+        assert m.Tensor([1, 2]).tolist() == [1.0, 2.0]
+        assert tuple(m.Tensor(2, 3).shape) == (2, 3) and tuple(m.Tensor().shape) == (0,)
+        assert m.Tensor(1, 3).fill_(-1.0).tolist() == [[-1.0, -1.0, -1.0]]
+        assert repr(m.LongTensor([1.0, 2.0]).dtype) == "torch.int64"
+        assert repr(m.FloatTensor([1]).dtype) == "torch.float32"
+        assert repr(m.DoubleTensor(2).dtype) == "torch.float64"
+        assert repr(m.IntTensor([1]).dtype) == "torch.int32"
+        assert repr(m.BoolTensor([1, 0]).dtype) == "torch.bool"
+        assert tuple(m.Tensor(m.Size([2, 1])).shape) == (2, 1)
+        assert isinstance(m.LongTensor([1]), m.Tensor)
+    with pytest.raises(TypeError, match="integer sizes"):
+        fl.Tensor(2, 1.5)

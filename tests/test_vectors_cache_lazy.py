@@ -318,15 +318,149 @@ def test_a_failed_save_leaves_the_existing_cache(tmp_path, monkeypatch):
     real = cache_format._write_synced
 
     def fail_on_the_hash_table(target, write):
-        if target.name == "keys.hash.npy":
+        if target.name.endswith("hash.npy"):  # keys.hash.npy, or keys.<token>.hash.npy
             raise OSError("disk full")
         real(target, write)
 
+    files = sorted(p.name for p in path.iterdir())
     monkeypatch.setattr(cache_format, "_write_synced", fail_on_the_hash_table)
     with pytest.raises(OSError, match="disk full"):
         save_vectors(["new", "newer"], _vectors(2), path, "cache")
     assert fv.load(path).index_to_key == ["old"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c"]  # no temporary left
+    assert sorted(p.name for p in path.iterdir()) == files  # no new file left in the cache
+    with pytest.raises(OSError, match="disk full"):  # a new cache: nothing at all is left
+        save_vectors(["new"], _vectors(1), tmp_path / "d", "cache")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c"]
+
+
+# ---- replacing a cache while others read it -----------------------------------------------------
+def _version(tag: str, n: int) -> tuple[list[str], np.ndarray]:
+    """A cache's content that says which save it came from: keys tag0.., every value n."""
+    return [f"{tag}{i}" for i in range(n)], np.full((n, DIM), float(n), np.float32)
+
+
+def _whole(path) -> tuple[str, int]:
+    """Open the cache and check it is one save's content, whole: (its tag, its size)."""
+    kv = fv.load(path)
+    n = len(kv)
+    tag = kv.index_to_key[0].rstrip("0123456789")
+    assert kv.index_to_key == _version(tag, n)[0]
+    assert kv.key_to_index[f"{tag}{n - 1}"] == n - 1
+    np.testing.assert_array_equal(kv.vectors, float(n))
+    return tag, n
+
+
+def test_a_new_cache_keeps_the_version_2_layout(tmp_path):
+    path = tmp_path / "c"
+    save_vectors(*_version("a", 3), path, "cache")
+    assert sorted(p.name for p in path.iterdir()) == [
+        "keys.hash.npy", "keys.offsets.npy", "keys.txt", "meta.json", "vectors.npy"
+    ]
+    assert json.loads((path / "meta.json").read_text())["version"] == 2
+
+
+def test_replacing_a_cache_leaves_no_moment_without_it(tmp_path, monkeypatch):
+    # At every step of the replacement that touches the file system, a reader opens the cache:
+    # it must find the old content or the new, whole (the old way, renaming the old directory
+    # aside and the new one in, had a moment with nothing at the path).
+    path = tmp_path / "c"
+    save_vectors(*_version("a", 3), path, "cache")
+    seen = []
+
+    def reading_after(real):
+        def step(*args, **kwargs):
+            result = real(*args, **kwargs)
+            seen.append(_whole(path))
+            return result
+
+        return step
+
+    import os
+
+    for name in ("replace", "rename", "unlink", "rmdir", "link"):
+        monkeypatch.setattr(os, name, reading_after(getattr(os, name)))
+    monkeypatch.setattr(
+        cache_format, "_write_synced", reading_after(cache_format._write_synced)
+    )
+    save_vectors(*_version("b", 5), path, "cache")  # over a version 2 cache
+    save_vectors(*_version("c", 2), path, "cache")  # over a version 3 one
+    monkeypatch.undo()
+    assert seen[0] == ("a", 3) and seen[-1] == ("c", 2) and ("b", 5) in seen
+    assert len(seen) >= 10  # four files, the pointer, the old files: each step was seen
+    assert _whole(path) == ("c", 2)
+    names = sorted(p.name for p in path.iterdir())
+    assert len(names) == 5 and "meta.json" in names  # the old files are gone
+    meta = json.loads((path / "meta.json").read_text())
+    assert meta["version"] == 3 and sorted(meta["files"].values()) == sorted(
+        n for n in names if n != "meta.json"
+    )
+
+
+def test_a_reader_whose_files_vanish_opens_the_new_ones(tmp_path, monkeypatch):
+    # The reader read meta.json, then a writer replaced the cache and deleted the files that
+    # meta.json named before the reader opened them: it reads meta.json again.
+    path = tmp_path / "c"
+    save_vectors(*_version("a", 3), path, "cache")
+    real = cache_format._open_files
+    calls = []
+
+    def writer_in_between(root, meta):
+        calls.append(meta["count"])
+        if meta["count"] == 3:
+            save_vectors(*_version("b", 4), path, "cache")
+        return real(root, meta)
+
+    monkeypatch.setattr(cache_format, "_open_files", writer_in_between)
+    assert _whole(path) == ("b", 4)
+    assert calls == [3, 4]
+    # a damaged cache, whose meta.json stays as it is, still fails at once
+    calls.clear()
+    (path / json.loads((path / "meta.json").read_text())["files"]["hash"]).unlink()
+    with pytest.raises(VectorFileError, match="hash.npy is missing"):
+        fv.load(path)
+    assert calls == [4]
+
+
+_READER = """
+import sys, pathlib
+sys.path[:0] = {paths!r}
+from test_vectors_cache_lazy import _whole
+path, stop = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+reads, seen = 0, {{_whole(path)}}
+print("ready", flush=True)
+while not stop.exists() or reads < 20:
+    seen.add(_whole(path))
+    reads += 1
+print(reads, len(seen))
+"""
+
+
+def test_readers_in_another_process_never_fail_while_a_cache_is_replaced(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    path, stop = tmp_path / "c", tmp_path / "stop"
+    save_vectors(*_version("a", 50), path, "cache")
+    here = os.path.dirname(os.path.abspath(__file__))
+    script = _READER.format(paths=[here] + sys.path)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", script, str(path), str(stop)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert reader.stdout is not None and reader.stdout.readline() == "ready\n"
+        for i in range(40):
+            save_vectors(*_version("ab"[i % 2], 50 + i), path, "cache")
+    finally:
+        stop.touch()
+        out, err = reader.communicate(timeout=60)
+    assert reader.returncode == 0, err[-2000:]
+    reads, versions = map(int, out.split())
+    print("READS", out)
+    assert reads >= 20 and versions >= 2, out
+    assert len(list(path.iterdir())) == 5  # the replaced versions' files are gone
 
 
 def test_duplicate_keys_never_reach_a_cache(tmp_path):
@@ -357,9 +491,10 @@ def test_version_1_caches_still_load(tmp_path, eager):
     assert type(kv.index_to_key) is list and kv.index_to_key == WORDS
     assert load_vectors(path, limit=3)[0] == WORDS[:3]
     _same_neighbours(kv.most_similar("a\nb"), eager.most_similar("a\nb"))
-    kv.save(path, format="cache")  # saving again upgrades it
-    assert json.loads((path / "meta.json").read_text())["version"] == 2
+    kv.save(path, format="cache")  # saving again upgrades it (3: replaced, its files named)
+    assert json.loads((path / "meta.json").read_text())["version"] == 3
     assert isinstance(fv.load(path).index_to_key, KeyList)
+    assert fv.load(path).index_to_key == WORDS
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ torch.Size([2, 2])
 """
 
 from . import backends, cuda, nn, optim, return_types, text, utils
+from ._device import device
 from ._dtype import (
     bool_ as bool,  # noqa: A004
 )
@@ -28,29 +29,6 @@ from ._dtype import (
 )
 from ._dtype import float as float  # noqa: A004
 from ._dtype import int as int  # noqa: A004
-from ._device import device
-from ._printing import get_printoptions, set_printoptions
-from ._random import Generator, default_generator, initial_seed, manual_seed, seed
-from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .creation import (
-    arange,
-    empty,
-    empty_like,
-    eye,
-    full,
-    full_like,
-    linspace,
-    ones,
-    ones_like,
-    rand,
-    rand_like,
-    randint,
-    randn,
-    randn_like,
-    randperm,
-    zeros,
-    zeros_like,
-)
 from ._functions import (
     abs,  # noqa: A004
     add,
@@ -91,6 +69,28 @@ from ._functions import (
     transpose,
     unsqueeze,
 )
+from ._printing import get_printoptions, set_printoptions
+from ._random import Generator, default_generator, initial_seed, manual_seed, seed
+from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .creation import (
+    arange,
+    empty,
+    empty_like,
+    eye,
+    full,
+    full_like,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    randperm,
+    zeros,
+    zeros_like,
+)
 from .ops.arithmetic import eq, ge, gt, le, lt, ne
 from .ops.extrema import amax, amin, argmax, argmin, max, maximum, min, minimum  # noqa: A004
 from .ops.indexing import gather, index_select, nonzero, scatter, scatter_add, where
@@ -101,12 +101,24 @@ from .ops.scan import cumprod, cumsum
 from .ops.sorting import argsort, sort, topk
 from .serialization import load, save
 from .sparse import RowSparseTensor
-from .tensor import Size, Tensor, as_tensor, from_numpy, tensor
+from .tensor import (
+    BoolTensor,
+    DoubleTensor,
+    FloatTensor,
+    IntTensor,
+    LongTensor,
+    Size,
+    Tensor,
+    as_tensor,
+    from_numpy,
+    tensor,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "load", "save",
+    "BoolTensor", "DoubleTensor", "FloatTensor", "IntTensor", "LongTensor",
     "backends", "cuda", "device", "utils",
     # module-level forms of Tensor methods (_functions.py) and ops with torch's signatures
     "abs", "add", "allclose", "bmm", "cat", "chunk", "clamp", "clamp_max", "clamp_min", "clip",

@@ -48,8 +48,8 @@ class device:  # noqa: N801 (torch's name)
 
     Only ``"cpu"`` holds data in firstlayer; other devices can be named (for device-agnostic
     code) but moving a tensor or a module to them raises ``DeviceUnavailableError``. Unlike
-    torch, a device compares equal to the string naming it (``device("cpu") == "cpu"``), because
-    ``Tensor.device`` is reported as such a string.
+    torch, a device also compares equal to the string naming it (``device("cpu") == "cpu"``),
+    so code that compares ``t.device`` with a string keeps working.
 
     >>> device("cuda" if False else "cpu")
     device(type='cpu')
@@ -147,3 +147,6 @@ def check_cpu(where: Any, what: str = "tensor") -> None:
             "built without CUDA or any accelerator). Pick the device with "
             "device('cuda' if firstlayer.cuda.is_available() else 'cpu'), which gives 'cpu' here"
         )
+
+
+CPU = device("cpu")  # what every Tensor.device is

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from . import _dtype
+from ._device import check_cpu
 from ._random import Generator, rng
 from .tensor import Tensor
 
@@ -34,7 +35,9 @@ def _size(size: tuple, fn: str) -> tuple[int, ...]:
     return tuple(out)
 
 
-def _finish(arr: np.ndarray, requires_grad: bool) -> Tensor:
+def _finish(arr: np.ndarray, requires_grad: bool, device: Any = None) -> Tensor:
+    if device is not None:
+        check_cpu(device)  # torch's device argument: anything but the CPU is refused
     t = Tensor._wrap(arr)
     if requires_grad:
         t.requires_grad_(True)
@@ -51,18 +54,18 @@ def _float_dtype(dtype: Any, fn: str) -> np.dtype:
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
     """A tensor of zeros; float32 unless ``dtype`` says otherwise."""
     d = _dtype.to_dtype(dtype) if dtype is not None else _dtype.default_float
-    return _finish(np.zeros(_size(size, "zeros"), d.np), requires_grad)
+    return _finish(np.zeros(_size(size, "zeros"), d.np), requires_grad, device)
 
 
 def ones(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
     d = _dtype.to_dtype(dtype) if dtype is not None else _dtype.default_float
-    return _finish(np.ones(_size(size, "ones"), d.np), requires_grad)
+    return _finish(np.ones(_size(size, "ones"), d.np), requires_grad, device)
 
 
 def empty(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
     """Uninitialised memory, as in torch (read it only after writing it)."""
     d = _dtype.to_dtype(dtype) if dtype is not None else _dtype.default_float
-    return _finish(np.empty(_size(size, "empty"), d.np), requires_grad)
+    return _finish(np.empty(_size(size, "empty"), d.np), requires_grad, device)
 
 
 def full(
@@ -77,7 +80,7 @@ def full(
         else:
             dtype = _dtype.default_float
     d = _dtype.to_dtype(dtype)
-    return _finish(np.full(_size((size,), "full"), fill_value, d.np), requires_grad)
+    return _finish(np.full(_size((size,), "full"), fill_value, d.np), requires_grad, device)
 
 
 def eye(
@@ -91,7 +94,7 @@ def eye(
     """
     n, m = _size((n, n if m is None else m), "eye")
     d = _dtype.to_dtype(dtype) if dtype is not None else _dtype.default_float
-    return _finish(np.eye(n, m, dtype=d.np), requires_grad)
+    return _finish(np.eye(n, m, dtype=d.np), requires_grad, device)
 
 
 def arange(
@@ -112,15 +115,16 @@ def arange(
         ints = all(isinstance(v, (builtins.int, np.integer)) for v in (start, end, step))
         dtype = _dtype.int64 if ints else _dtype.default_float
     d = _dtype.to_dtype(dtype)
-    return _finish(np.arange(start, end, step).astype(d.np), requires_grad)
+    return _finish(np.arange(start, end, step).astype(d.np), requires_grad, device)
 
 
 def linspace(
-    start: float, end: float, steps: int, dtype: Any = None, requires_grad: bool = False
+    start: float, end: float, steps: int, dtype: Any = None, requires_grad: bool = False,
+    device: Any = None,
 ) -> Tensor:
     d = _dtype.to_dtype(dtype) if dtype is not None else _dtype.default_float
     n = _size((steps,), "linspace")[0]
-    return _finish(np.linspace(start, end, n, dtype=d.np), requires_grad)
+    return _finish(np.linspace(start, end, n, dtype=d.np), requires_grad, device)
 
 
 def rand(
@@ -129,7 +133,7 @@ def rand(
 ) -> Tensor:
     """U[0, 1) samples."""
     npd = _float_dtype(dtype, "rand")
-    return _finish(rng(generator).random(_size(size, "rand")).astype(npd), requires_grad)
+    return _finish(rng(generator).random(_size(size, "rand")).astype(npd), requires_grad, device)
 
 
 def randn(
@@ -138,7 +142,8 @@ def randn(
 ) -> Tensor:
     """N(0, 1) samples."""
     npd = _float_dtype(dtype, "randn")
-    return _finish(rng(generator).standard_normal(_size(size, "randn")).astype(npd), requires_grad)
+    arr = rng(generator).standard_normal(_size(size, "randn")).astype(npd)
+    return _finish(arr, requires_grad, device)
 
 
 def randint(
@@ -156,47 +161,57 @@ def randint(
         raise RuntimeError(f"randint(): expected low < high, got low={low}, high={high}")
     d = _dtype.to_dtype(dtype) if dtype is not None else _dtype.int64
     arr = rng(generator).integers(low, high, _size((size,), "randint"))
-    return _finish(arr.astype(d.np), requires_grad)
+    return _finish(arr.astype(d.np), requires_grad, device)
 
 
-def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None) -> Tensor:
+def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None,
+             requires_grad: bool = False, device: Any = None) -> Tensor:
     d = _dtype.to_dtype(dtype) if dtype is not None else _dtype.int64
-    return Tensor._wrap(rng(generator).permutation(_size((n,), "randperm")[0]).astype(d.np))
+    arr = rng(generator).permutation(_size((n,), "randperm")[0]).astype(d.np)
+    return _finish(arr, requires_grad, device)
 
 
-def _like(fn: Any, t: Tensor, dtype: Any, requires_grad: bool, **kw: Any) -> Tensor:
+def _like(fn: Any, t: Tensor, dtype: Any, requires_grad: bool, device: Any = None,
+          **kw: Any) -> Tensor:
     d = t.dtype if dtype is None else dtype
-    return fn(*t.shape, dtype=d, requires_grad=requires_grad, **kw)
+    return fn(*t.shape, dtype=d, requires_grad=requires_grad, device=device, **kw)
 
 
-def zeros_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
-    return _like(zeros, input, dtype, requires_grad)
+def zeros_like(
+    input: Tensor, dtype: Any = None, requires_grad: bool = False, device: Any = None  # noqa: A002
+) -> Tensor:
+    return _like(zeros, input, dtype, requires_grad, device)
 
 
-def ones_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
-    return _like(ones, input, dtype, requires_grad)
+def ones_like(
+    input: Tensor, dtype: Any = None, requires_grad: bool = False, device: Any = None  # noqa: A002
+) -> Tensor:
+    return _like(ones, input, dtype, requires_grad, device)
 
 
-def empty_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
-    return _like(empty, input, dtype, requires_grad)
+def empty_like(
+    input: Tensor, dtype: Any = None, requires_grad: bool = False, device: Any = None  # noqa: A002
+) -> Tensor:
+    return _like(empty, input, dtype, requires_grad, device)
 
 
 def full_like(
-    input: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False  # noqa: A002
+    input: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False,  # noqa: A002
+    device: Any = None,
 ) -> Tensor:
     return full(tuple(input.shape), fill_value, dtype=input.dtype if dtype is None else dtype,
-                requires_grad=requires_grad)
+                requires_grad=requires_grad, device=device)
 
 
 def rand_like(
     input: Tensor, dtype: Any = None, requires_grad: bool = False,  # noqa: A002
-    generator: Generator | None = None,
+    generator: Generator | None = None, device: Any = None,
 ) -> Tensor:
-    return _like(rand, input, dtype, requires_grad, generator=generator)
+    return _like(rand, input, dtype, requires_grad, device, generator=generator)
 
 
 def randn_like(
     input: Tensor, dtype: Any = None, requires_grad: bool = False,  # noqa: A002
-    generator: Generator | None = None,
+    generator: Generator | None = None, device: Any = None,
 ) -> Tensor:
-    return _like(randn, input, dtype, requires_grad, generator=generator)
+    return _like(randn, input, dtype, requires_grad, device, generator=generator)

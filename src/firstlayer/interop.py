@@ -1,6 +1,8 @@
 """A bridge to PyTorch: ``to_torch`` and ``from_torch`` for tensors, parameters, state dicts and
-modules (Embedding, EmbeddingBag, Linear, RNN/GRU/LSTM and their cells, Sequential, ModuleList,
-Identity, activations, losses).
+modules (Embedding, EmbeddingBag, Linear, RNN/GRU/LSTM and their cells, Conv1d, LayerNorm,
+Dropout, Flatten/Unflatten, pooling (MaxPool1d, AvgPool1d, adaptive), CosineSimilarity,
+PairwiseDistance, Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict, Identity,
+activations (ReLU, Tanh, Sigmoid, GELU, SiLU, LeakyReLU, Softmax, LogSoftmax), losses).
 
 torch is imported inside these functions only: ``import firstlayer`` never imports torch.
 
@@ -355,6 +357,67 @@ def _mse_to(m: Any, c: Conv) -> Any:
     return torch.nn.MSELoss(reduction=m.reduction)
 
 
+def _layer_norm_to(m: Any, c: Conv) -> Any:
+    import torch
+
+    out = torch.nn.LayerNorm(m.normalized_shape, eps=m.eps,
+                             elementwise_affine=m.elementwise_affine, bias=m.bias is not None,
+                             device="meta")
+    if m.weight is not None:
+        out.weight = c(m.weight)
+    if m.bias is not None:
+        out.bias = c(m.bias)
+    return out
+
+
+def _conv1d_to(m: Any, c: Conv) -> Any:
+    import torch
+
+    out = torch.nn.Conv1d(
+        m.in_channels, m.out_channels, m.kernel_size, stride=m.stride, padding=m.padding,
+        dilation=m.dilation, groups=m.groups, bias=m.bias is not None,
+        padding_mode=m.padding_mode, device="meta",
+    )
+    out.weight = c(m.weight)
+    if m.bias is not None:
+        out.bias = c(m.bias)
+    return out
+
+
+def _module_dict_to(m: Any, c: Conv) -> Any:
+    import torch
+
+    return torch.nn.ModuleDict(OrderedDict((k, c(v)) for k, v in m.items()))
+
+
+def _entry_to(v: Any, c: Conv) -> Any:
+    """A parameter container's entry: tensors and modules converted, other objects kept."""
+    return c(v) if isinstance(v, (Tensor, Module)) else v
+
+
+def _parameter_list_to(m: Any, c: Conv) -> Any:
+    import torch
+
+    return torch.nn.ParameterList([_entry_to(v, c) for v in m])
+
+
+def _parameter_dict_to(m: Any, c: Conv) -> Any:
+    import torch
+
+    return torch.nn.ParameterDict(OrderedDict((k, _entry_to(v, c)) for k, v in m.items()))
+
+
+def _settings_to(name: str, attrs: dict[str, str]) -> Callable[[Any, Conv], Any]:
+    """A parameter-free module: torch's class built from the same settings (constructor
+    argument -> attribute)."""
+    def convert(m: Any, c: Conv) -> Any:
+        import torch
+
+        return getattr(torch.nn, name)(**{k: getattr(m, a) for k, a in attrs.items()})
+
+    return convert
+
+
 # --------------------------------------------------------------------------------------------
 # Module converters: torch -> firstlayer
 # --------------------------------------------------------------------------------------------
@@ -458,6 +521,72 @@ def _mse_from(m: Any, c: Conv) -> Any:
     return fl_modules.MSELoss(reduction=m.reduction)
 
 
+def _layer_norm_from(m: Any, c: Conv) -> Any:
+    w = _opt(m.weight, c)
+    out = fl_modules.LayerNorm(m.normalized_shape, eps=m.eps,
+                               elementwise_affine=m.elementwise_affine, bias=m.bias is not None,
+                               dtype=None if w is None else w.dtype)
+    if w is not None:
+        out.weight = w
+    if m.bias is not None:
+        out.bias = c(m.bias)
+    return out
+
+
+def _conv1d_from(m: Any, c: Conv) -> Any:
+    w = c(m.weight)
+    out = fl_modules.Conv1d(
+        m.in_channels, m.out_channels, m.kernel_size, stride=m.stride, padding=m.padding,
+        dilation=m.dilation, groups=m.groups, bias=m.bias is not None,
+        padding_mode=m.padding_mode, dtype=w.dtype,
+    )
+    out.weight = w
+    if m.bias is not None:
+        out.bias = c(m.bias)
+    return out
+
+
+def _module_dict_from(m: Any, c: Conv) -> Any:
+    return fl_modules.ModuleDict(OrderedDict((k, c(v)) for k, v in m.items()))
+
+
+def _entry_from(v: Any, c: Conv) -> Any:
+    import torch
+
+    return c(v) if isinstance(v, (torch.Tensor, torch.nn.Module)) else v
+
+
+def _parameter_list_from(m: Any, c: Conv) -> Any:
+    return fl_modules.ParameterList([_entry_from(v, c) for v in m])
+
+
+def _parameter_dict_from(m: Any, c: Conv) -> Any:
+    return fl_modules.ParameterDict(OrderedDict((k, _entry_from(v, c)) for k, v in m.items()))
+
+
+def _settings_from(cls: type, attrs: dict[str, str]) -> Callable[[Any, Conv], Any]:
+    return lambda m, c: cls(**{k: getattr(m, a) for k, a in attrs.items()})
+
+
+# parameter-free modules: constructor argument -> the attribute holding it (same on both sides)
+_SETTINGS: dict[str, dict[str, str]] = {
+    "Dropout": {"p": "p", "inplace": "inplace"},
+    "GELU": {"approximate": "approximate"},
+    "SiLU": {"inplace": "inplace"},
+    "LeakyReLU": {"negative_slope": "negative_slope", "inplace": "inplace"},
+    "Flatten": {"start_dim": "start_dim", "end_dim": "end_dim"},
+    "Unflatten": {"dim": "dim", "unflattened_size": "unflattened_size"},
+    "CosineSimilarity": {"dim": "dim", "eps": "eps"},
+    "PairwiseDistance": {"p": "norm", "eps": "eps", "keepdim": "keepdim"},
+    "MaxPool1d": {k: k for k in ("kernel_size", "stride", "padding", "dilation",
+                                 "return_indices", "ceil_mode")},
+    "AvgPool1d": {k: k for k in ("kernel_size", "stride", "padding", "ceil_mode",
+                                 "count_include_pad")},
+    "AdaptiveMaxPool1d": {"output_size": "output_size", "return_indices": "return_indices"},
+    "AdaptiveAvgPool1d": {"output_size": "output_size"},
+}
+
+
 # firstlayer class -> converter to torch; torch class name -> converter to firstlayer
 _TO_TORCH: dict[type, Callable[[Any, Conv], Any]] = {
     fl_modules.Embedding: _embedding_to,
@@ -471,6 +600,12 @@ _TO_TORCH: dict[type, Callable[[Any, Conv], Any]] = {
     fl_modules.GRUCell: _rnn_cell_to,
     fl_modules.LSTMCell: _rnn_cell_to,
     fl_modules.ModuleList: _module_list_to,
+    fl_modules.ModuleDict: _module_dict_to,
+    fl_modules.ParameterList: _parameter_list_to,
+    fl_modules.ParameterDict: _parameter_dict_to,
+    fl_modules.LayerNorm: _layer_norm_to,
+    fl_modules.Conv1d: _conv1d_to,
+    **{getattr(fl_modules, n): _settings_to(n, attrs) for n, attrs in _SETTINGS.items()},
     fl_modules.Identity: _plain_to("Identity"),
     fl_modules.ReLU: _plain_to("ReLU"),
     fl_modules.Tanh: _plain_to("Tanh"),
@@ -494,6 +629,12 @@ _FROM_TORCH: dict[str, Callable[[Any, Conv], Any]] = {
     "GRUCell": _rnn_cell_from,
     "LSTMCell": _rnn_cell_from,
     "ModuleList": _module_list_from,
+    "ModuleDict": _module_dict_from,
+    "ParameterList": _parameter_list_from,
+    "ParameterDict": _parameter_dict_from,
+    "LayerNorm": _layer_norm_from,
+    "Conv1d": _conv1d_from,
+    **{n: _settings_from(getattr(fl_modules, n), attrs) for n, attrs in _SETTINGS.items()},
     "Identity": _plain_from(fl_modules.Identity),
     "ReLU": _plain_from(fl_modules.ReLU),
     "Tanh": _plain_from(fl_modules.Tanh),

@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from . import _dtype
+from . import _device, _dtype
+from ._device import check_cpu
 from ._dtype import dtype
 from .autograd import Node, is_grad_enabled, run_backward
 
@@ -61,17 +62,20 @@ class Tensor:
 
     __array_priority__ = 1000  # so ndarray * Tensor defers to Tensor.__rmul__
 
+    _data: np.ndarray
+    _requires_grad: builtins.bool
+    grad: Any
+    grad_fn: Node | None
+    _retains_grad: builtins.bool
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Tensor:
+        """torch's legacy constructor: ``Tensor(data)`` copies ``data`` as float32,
+        ``Tensor(2, 3)`` is uninitialised memory of that shape, ``Tensor()`` is empty.
+        Prefer ``firstlayer.tensor(data)``, which infers the dtype."""
+        return _legacy_new(_dtype.default_float, args, kwargs, "Tensor")
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        if args or kwargs:
-            raise TypeError(
-                "create tensors with firstlayer.tensor(data), zeros(...), randn(...); "
-                "Tensor(...) takes no arguments"
-            )
-        self._data: np.ndarray = np.zeros(0, np.float32)
-        self._requires_grad = False
-        self.grad: Any = None
-        self.grad_fn: Node | None = None
-        self._retains_grad = False
+        pass  # __new__ built it
 
     @classmethod
     def _wrap(
@@ -123,8 +127,8 @@ class Tensor:
         return _dtype.from_numpy_dtype(self._data.dtype)
 
     @property
-    def device(self) -> str:
-        return "cpu"
+    def device(self) -> _device.device:
+        return _device.CPU
 
     @property
     def is_sparse(self) -> builtins.bool:
@@ -585,7 +589,7 @@ class Tensor:
 
     def norm(self, p: Any = "fro", dim: Any = None, keepdim: builtins.bool = False,
              dtype: Any = None) -> Tensor:
-        return _ops().reduction.norm(self, p, dim, keepdim, dtype)
+        return _ops().reduction.norm(self, p, dim, keepdim, dtype=dtype)
 
     def var(self, dim: Any = None, unbiased: builtins.bool | None = None,
             keepdim: builtins.bool = False, *, correction: Any = None) -> Tensor:
@@ -628,7 +632,7 @@ class Tensor:
         return _ops().scan.cumprod(self, dim, dtype=dtype)
 
     def sort(self, dim: builtins.int = -1, descending: builtins.bool = False, *,
-             stable: builtins.bool | None = False) -> Any:
+             stable: builtins.bool | None = None) -> Any:
         return _ops().sorting.sort(self, dim, descending, stable=stable)
 
     def argsort(self, dim: builtins.int = -1, descending: builtins.bool = False, *,
@@ -923,6 +927,49 @@ class Tensor:
                              lambda t: t.scatter(dim, index, src, value=value, reduce=reduce))
 
 
+def _legacy_new(d: dtype, args: tuple, kwargs: dict, name: str) -> Tensor:
+    """``torch.Tensor(...)``, ``torch.LongTensor(...)`` and friends: data (a list, an array or
+    a tensor) or sizes; the dtype is the constructor's, whatever the data holds."""
+    device = kwargs.pop("device", None)
+    if kwargs:
+        raise TypeError(f"{name}() got unexpected keyword arguments {sorted(kwargs)}")
+    if device is not None:
+        check_cpu(device)
+    if len(args) == 1 and not isinstance(args[0], (builtins.int, np.integer)):
+        data = args[0]
+        if isinstance(data, Size):
+            return Tensor._wrap(np.empty(tuple(data), d.np))
+        return tensor(data, dtype=d)
+    for a in args:
+        if isinstance(a, builtins.bool) or not isinstance(a, (builtins.int, np.integer)):
+            raise TypeError(
+                f"{name}(): expected data (a list or an array) or integer sizes, got {args!r}"
+            )
+    return Tensor._wrap(np.empty(tuple(builtins.int(a) for a in args) if args else (0,), d.np))
+
+
+def FloatTensor(*args: Any, **kwargs: Any) -> Tensor:  # noqa: N802
+    """torch's legacy ``FloatTensor(data or sizes)``: float32."""
+    return _legacy_new(_dtype.float32, args, kwargs, "FloatTensor")
+
+
+def DoubleTensor(*args: Any, **kwargs: Any) -> Tensor:  # noqa: N802
+    return _legacy_new(_dtype.float64, args, kwargs, "DoubleTensor")
+
+
+def LongTensor(*args: Any, **kwargs: Any) -> Tensor:  # noqa: N802
+    """torch's legacy ``LongTensor(data or sizes)``: int64."""
+    return _legacy_new(_dtype.int64, args, kwargs, "LongTensor")
+
+
+def IntTensor(*args: Any, **kwargs: Any) -> Tensor:  # noqa: N802
+    return _legacy_new(_dtype.int32, args, kwargs, "IntTensor")
+
+
+def BoolTensor(*args: Any, **kwargs: Any) -> Tensor:  # noqa: N802
+    return _legacy_new(_dtype.bool_, args, kwargs, "BoolTensor")
+
+
 def _ops() -> Any:
     """The ops package, imported on first use (it imports this module)."""
     from . import ops
@@ -993,8 +1040,8 @@ def tensor(
     >>> tensor([0, 1], dtype=int64)
     tensor([0, 1])
     """
-    if device not in (None, "cpu"):
-        raise ValueError(f"firstlayer runs on the CPU only; got device={device!r}")
+    if device is not None:
+        check_cpu(device)
     raw = _flatten_tensors(data)
     try:
         arr = np.array(raw)

@@ -25,23 +25,23 @@ True
 from __future__ import annotations
 
 import json
-import math
 import os
-import queue
 import threading
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from numbers import Integral, Real
+from numbers import Integral
 from typing import Any, NamedTuple
 
 import numpy as np
 
+from .. import _check as check
 from ..nn.modules.embedding import Embedding
 from ..tensor import from_numpy
 from ..vectors.keyed import KeyedVectors
 from . import _w2v_vocab as vocab_tools
 from ._corpus import MAX_WORDS_IN_BATCH, check_corpus, check_sentence
+from ._threads import run_jobs
 
 __all__ = ["Word2Vec"]
 
@@ -207,36 +207,37 @@ class Word2Vec:
         batch_words: int = MAX_WORDS_IN_BATCH,
         backend: str = "fast",
     ) -> None:
-        self.vector_size = _int_at_least("vector_size", vector_size, 1)
-        self.alpha = _positive_float("alpha", alpha)
-        self.window = _int_at_least("window", window, 1)
-        self.min_count = _int_at_least("min_count", min_count, 0)
-        self.max_vocab_size = _optional_int("max_vocab_size", max_vocab_size, 1)
-        self.sample = _float_at_least("sample", sample, 0.0)
-        if not isinstance(seed, Integral) or isinstance(seed, bool):
-            raise TypeError(f"seed must be an int, got {seed!r}")
-        self.seed = int(seed)
-        self.workers = _int_at_least("workers", workers, 1)
-        self.min_alpha = _float_at_least("min_alpha", min_alpha, 0.0)
-        self.sg = _flag("sg", sg)
-        self.hs = _flag("hs", hs)
-        self.negative = _int_at_least("negative", negative, 0)
+        self.vector_size = check.positive_int("vector_size", vector_size)
+        self.alpha = check.number("alpha", alpha, low=0, low_open=True)
+        self.window = check.positive_int("window", window)
+        self.min_count = check.non_negative_int("min_count", min_count)
+        self.max_vocab_size = (
+            None if max_vocab_size is None else check.positive_int("max_vocab_size", max_vocab_size)
+        )
+        self.sample = check.number("sample", sample, low=0.0)
+        self.seed = check.integer("seed", seed)
+        self.workers = check.positive_int("workers", workers)
+        self.min_alpha = check.number("min_alpha", min_alpha, low=0.0)
+        self.sg = check.flag("sg", sg)
+        self.hs = check.flag("hs", hs)
+        self.negative = check.non_negative_int("negative", negative)
         if not self.hs and not self.negative:
             raise ValueError(
                 "hs=0 and negative=0 leave nothing to train: use negative sampling (negative=5, "
                 "the default) or hierarchical softmax (hs=1)"
             )
-        self.ns_exponent = _finite_float("ns_exponent", ns_exponent)
-        self.cbow_mean = _flag("cbow_mean", cbow_mean)
-        self.epochs = _int_at_least("epochs", epochs, 1)
+        self.ns_exponent = check.number("ns_exponent", ns_exponent)
+        self.cbow_mean = check.flag("cbow_mean", cbow_mean)
+        self.epochs = check.positive_int("epochs", epochs)
         self.shrink_windows = bool(shrink_windows)
-        self.max_final_vocab = _optional_int("max_final_vocab", max_final_vocab, 1)
+        self.max_final_vocab = (
+            None if max_final_vocab is None
+            else check.positive_int("max_final_vocab", max_final_vocab)
+        )
         self.progress = bool(progress)
         self.compute_loss = bool(compute_loss)
-        self.batch_words = _int_at_least("batch_words", batch_words, 1)
-        if backend not in _BACKENDS:
-            raise ValueError(f"backend must be one of {_BACKENDS}, got {backend!r}")
-        self.backend = backend
+        self.batch_words = check.positive_int("batch_words", batch_words)
+        self.backend = check.one_of("backend", backend, _BACKENDS)
         self.layer1_size = self.vector_size
 
         self.corpus_count = 0
@@ -432,10 +433,10 @@ class Word2Vec:
                 "build_vocab: total_examples=model.corpus_count"
             )
         corpus = check_corpus(corpus_iterable, corpus_file, passes=int(epochs))
-        self.alpha = _positive_float("start_alpha", start_alpha) if start_alpha else self.alpha
-        self.min_alpha = (
-            _float_at_least("end_alpha", end_alpha, 0.0) if end_alpha else self.min_alpha
-        )
+        if start_alpha:
+            self.alpha = check.number("start_alpha", start_alpha, low=0, low_open=True)
+        if end_alpha:
+            self.min_alpha = check.number("end_alpha", end_alpha, low=0.0)
         self.epochs = int(epochs)
         self.compute_loss = bool(compute_loss)
         if self.alpha > self.min_alpha_yet_reached + 1e-12 and self.train_count:
@@ -562,7 +563,7 @@ class Word2Vec:
 
     def _run_epoch(self, jobs: Iterator[_Job], with_loss: bool, bar: Any, epoch: int) -> _Tally:
         """Train one epoch's jobs: in this thread for one worker (or the reference backend),
-        else in ``workers`` threads fed through a short queue."""
+        else in ``workers`` threads fed through a short queue (``_threads.run_jobs``)."""
         tally = _Tally()
 
         def run(job: _Job) -> None:
@@ -577,41 +578,9 @@ class Word2Vec:
                     bar.set_postfix(epoch=epoch + 1, loss=f"{tally.loss / tally.examples:.4f}",
                                     refresh=False)
 
-        if self.workers == 1 or self.backend == "reference":
-            for job in jobs:
-                run(job)
-            return tally
-
-        todo: queue.Queue[_Job | None] = queue.Queue(maxsize=2 * self.workers)
-        errors: list[BaseException] = []
-
-        def worker() -> None:
-            while True:
-                job = todo.get()
-                if job is None:
-                    return
-                if errors:
-                    continue  # something failed: drain the queue without training
-                try:
-                    run(job)
-                except BaseException as exc:  # noqa: BLE001  (re-raised in the main thread)
-                    errors.append(exc)
-
-        threads = [threading.Thread(target=worker, daemon=True) for _ in range(self.workers)]
-        for t in threads:
-            t.start()
-        try:
-            for job in jobs:
-                if errors:
-                    break
-                todo.put(job)
-        finally:
-            for _ in threads:
-                todo.put(None)
-            for t in threads:
-                t.join()
-        if errors:
-            raise errors[0]
+        # the reference backend is autograd on shared layers: one thread
+        workers = 1 if self.backend == "reference" else self.workers
+        run_jobs(jobs, run, workers)
         return tally
 
     def _train_job(self, job: _Job, with_loss: bool) -> tuple[float, int, int]:
@@ -798,41 +767,3 @@ def _progress_bar(model: Word2Vec, total: int | None) -> Any:
         total=total, desc=f"word2vec {kind}", unit=" words", unit_scale=True,
         disable=not model.progress, mininterval=0.5, smoothing=0.1,
     )
-
-
-def _int_at_least(name: str, value: Any, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__})")
-    if value < low:
-        raise ValueError(f"{name} must be >= {low}, got {value}")
-    return int(value)
-
-
-def _optional_int(name: str, value: Any, low: int) -> int | None:
-    return None if value is None else _int_at_least(name, value, low)
-
-
-def _flag(name: str, value: Any) -> int:
-    if value not in (0, 1) or not isinstance(value, (Integral, np.bool_)):
-        raise ValueError(f"{name} must be 0 or 1, got {value!r}")
-    return int(value)
-
-
-def _finite_float(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
-    return float(value)
-
-
-def _float_at_least(name: str, value: Any, low: float) -> float:
-    value = _finite_float(name, value)
-    if value < low:
-        raise ValueError(f"{name} must be >= {low}, got {value}")
-    return value
-
-
-def _positive_float(name: str, value: Any) -> float:
-    value = _finite_float(name, value)
-    if value <= 0:
-        raise ValueError(f"{name} must be > 0, got {value}")
-    return value

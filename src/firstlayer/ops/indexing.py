@@ -139,7 +139,7 @@ def _check_range(idx: np.ndarray, size: int, dim: int, fn: str) -> np.ndarray:
 def _along(idx: np.ndarray, d: int) -> tuple:
     """The fancy-index tuple that reads ``x[..., idx[i, j, k], ...]`` at dim ``d``, every other
     dim at the index's own position (the addressing of gather and scatter)."""
-    grids = list(np.indices(idx.shape, sparse=True))
+    grids: list[np.ndarray] = list(np.indices(idx.shape, sparse=True))
     grids[d] = idx
     return tuple(grids)
 
@@ -279,7 +279,8 @@ def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None, *,  # noqa:
     if src is None:
         raise TypeError("scatter() needs src (a Tensor) or value (a number)")
     ts = src if isinstance(src, Tensor) else None
-    d, idx = _scatter_checks(input, dim, index, tuple(ts.shape) if ts is not None else None, "scatter")
+    src_shape = tuple(ts.shape) if ts is not None else None
+    d, idx = _scatter_checks(input, dim, index, src_shape, "scatter")
     x = input._data
     block = tuple(slice(0, n) for n in idx.shape)
     out = x.copy()

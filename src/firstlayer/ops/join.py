@@ -196,6 +196,7 @@ def split(
             )
         bounds = list(range(0, size, step)) + [size] if size else [0, 0]
         return _pieces(tensor, d, bounds, "SplitBackward0")
+    assert not isinstance(split_size_or_sections, (builtins.int, np.integer))
     sizes = [builtins.int(s) for s in split_size_or_sections]
     if any(s < 0 for s in sizes) or sum(sizes) != size:
         raise ValueRuntimeError(

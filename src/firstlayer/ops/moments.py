@@ -38,14 +38,16 @@ def _correction(dim: Any, unbiased: Any, correction: Any, fn: str) -> tuple[Any,
 
 
 def _var_node(input: Tensor, dim: Any, correction: Any, keepdim: bool, fn: str,  # noqa: A002
-              name: str) -> tuple[Tensor, tuple[int, ...] | None]:
+              name: str, caller: str = "") -> tuple[Tensor, tuple[int, ...] | None]:
     """``var`` (or ``std`` when ``fn == "std"``) recorded as ``name``, and the reduced axes
-    (for the mean of ``*_mean``)."""
-    tensor_arg(input, fn)
+    (for the mean of ``*_mean``). ``caller`` names the op in messages (``std_mean``)."""
+    caller = caller or fn
+    tensor_arg(input, caller)
     x = input._data
     if x.dtype.kind != "f":
         raise TypeRuntimeError(
-            f"std and var only support floating point and complex dtypes, got {input.dtype}; "
+            f"{'std and var' if caller == fn else caller} only support floating point and "
+            f"complex dtypes, got {input.dtype}; "
             "call .float() first"
         )
     axes = reduce_axes(input, dim, fn)
@@ -56,7 +58,7 @@ def _var_node(input: Tensor, dim: Any, correction: Any, keepdim: bool, fn: str, 
     kept = tuple(i for i in range(x.ndim) if axes is not None and i not in axes)
     if (n if count(x.shape, kept) else 0) - correction <= 0:
         warn_user(
-            f"{fn}(): degrees of freedom is <= 0. Correction should be strictly less than the "
+            f"{caller}(): degrees of freedom is <= 0. Correction should be strictly less than the "
             "reduction factor (input numel divided by output numel)."
         )
     xd = x.astype(np.float64)  # accumulate in double, as torch does on the CPU
@@ -143,6 +145,6 @@ def std_mean(
 def _with_mean(input: Tensor, dim: Any, unbiased: Any, keepdim: bool, correction: Any,  # noqa: A002
                fn: str, name: str) -> tuple[Tensor, Tensor]:
     dim, correction = _correction(dim, unbiased, correction, f"{fn}_mean")
-    spread, axes = _var_node(input, dim, correction, keepdim, fn, name)
+    spread, axes = _var_node(input, dim, correction, keepdim, fn, name, f"{fn}_mean")
     # torch records one node with two outputs; two nodes of the same name add up the same.
     return spread, mean_node(input, input._data, axes, keepdim, name)

@@ -128,10 +128,10 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A
         # at min == max with x outside, neither bound does.
         if isinstance(min, Tensor):
             took_lo = xt < lo if hi is None else (xt < lo) & (lo < hi)
-            glo = unbroadcast(np.where(took_lo, g, zero), lo.shape)
+            glo = unbroadcast(np.where(took_lo, g, zero), min._data.shape)
         if isinstance(max, Tensor):
             took_hi = xt > hi if lo is None else (xt > hi) | (hi < lo)
-            ghi = unbroadcast(np.where(took_hi, g, zero), hi.shape)
+            ghi = unbroadcast(np.where(took_hi, g, zero), max._data.shape)
         return gx, glo, ghi
 
     # torch's two overloads: tensor bounds (0) and number bounds (1)

@@ -108,7 +108,9 @@ def prod(
         out = np.asarray(np.prod(x)).reshape((1,) * x.ndim if keepdim else ())
 
         def backward_all(g: np.ndarray) -> tuple:
-            others = _prod_of_others(x.reshape(-1), 0).reshape(x.shape)
+            if x.ndim == 0:
+                return (g.astype(input._data.dtype, copy=False),)  # torch: g itself, not g x/x
+            others = _prod_of_others(x.reshape(-1), 0, out).reshape(x.shape)
             return ((others * g).astype(input._data.dtype, copy=False),)
 
         return Tensor._make(out, (input,), backward_all, "ProdBackward0")
@@ -120,16 +122,21 @@ def prod(
     kept = tuple(1 if i == axis else s for i, s in enumerate(xf.shape))
 
     def backward(g: np.ndarray) -> tuple:
-        grad = _prod_of_others(xf, axis) * g.reshape(kept)
+        if x.ndim == 0:
+            return (g.astype(input._data.dtype, copy=False),)
+        grad = _prod_of_others(xf, axis, out.reshape(kept)) * g.reshape(kept)
         return (grad.reshape(x.shape).astype(input._data.dtype, copy=False),)
 
-    return Tensor._make(out.reshape(out.shape if x.ndim else ()), (input,), backward,
-                        "ProdBackward1")
+    return Tensor._make(out if x.ndim else out.reshape(()), (input,), backward, "ProdBackward1")
 
 
-def _prod_of_others(x: np.ndarray, axis: int) -> np.ndarray:
-    """For each element, the product of the others along ``axis``: the product of those before
-    times the product of those after (no division, so zeros need no special case)."""
+def _prod_of_others(x: np.ndarray, axis: int, out: np.ndarray) -> np.ndarray:
+    """For each element, the product of the others along ``axis``. As torch: ``out / x`` when
+    no element is zero; with zeros, the product of those before times the product of those
+    after, which needs no division."""
+    if x.size and not np.any(x == 0):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return out / x
     xm = np.moveaxis(x, axis, -1)
     before, after = np.ones_like(xm), np.ones_like(xm)
     before[..., 1:] = np.cumprod(xm[..., :-1], axis=-1)
@@ -143,14 +150,14 @@ def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:  # noqa
 
     >>> import firstlayer as torch
     >>> torch.logsumexp(torch.tensor([1000.0, 1000.0]), dim=0)
-    tensor(1000.6931)
+    tensor(1000.6932)
     """
     tensor_arg(input, "logsumexp")
     x = input._data
     if x.dtype.kind != "f":
         x = x.astype(_dtype.default_float.np)
     axes = reduce_axes(input, dim, "logsumexp")
-    m = np.max(x, axis=axes, keepdims=True, initial=-np.inf)
+    m = np.array(np.max(x, axis=axes, keepdims=True, initial=-np.inf))
     m[~np.isfinite(m)] = 0  # all -inf (or an inf): shifting would make nan; torch shifts by 0
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
         summed = np.exp(x - m).sum(axis=axes, keepdims=True)
@@ -191,7 +198,7 @@ def all(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noq
 
 def norm(
     input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False,  # noqa: A002
-    dtype: Any = None,
+    *, dtype: Any = None,
 ) -> Tensor:
     """The vector p-norm ``(sum |x|^p)^(1/p)`` over ``dim`` (all when None); ``p="fro"`` is 2,
     ``inf``/``-inf`` the largest/smallest ``|x|``, 0 the count of nonzeros.
@@ -223,13 +230,14 @@ def norm(
         out = np.asarray((ax**p).sum(axis=axes, keepdims=keepdim) ** (1.0 / p), dtype=x.dtype)
 
     def backward(g: np.ndarray) -> tuple:
+        if p == 0:
+            return (None,)  # a count: torch passes no gradient at all
         o = keep_dims(out, x.ndim, axes, keepdim)
         gg = keep_dims(g, x.ndim, axes, keepdim)
         with np.errstate(divide="ignore", invalid="ignore"):
-            if inf:
-                grad = np.sign(x) * (ax == o) * gg
-            elif p == 0:
-                grad = np.zeros_like(x)  # a count: flat almost everywhere
+            if inf:  # shared evenly among ties, as in torch
+                hit = ax == o
+                grad = np.sign(x) * hit * gg / hit.sum(axis=axes, keepdims=True)
             else:
                 grad = np.sign(x) * ax ** (p - 1) * gg / o ** (p - 1)
         grad = np.nan_to_num(grad, nan=0.0)

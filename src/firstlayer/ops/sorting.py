@@ -44,9 +44,10 @@ def _gather(input: Tensor, x: np.ndarray, idx: np.ndarray, axis: int, name: str)
 
 
 def sort(
-    input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool | None = False  # noqa: A002
+    input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool | None = None  # noqa: A002
 ) -> return_types.sort:
-    """The elements sorted along ``dim`` and the int64 indices they came from.
+    """The elements sorted along ``dim`` and the int64 indices they came from. The sort is
+    always stable; passing ``stable`` only changes the grad_fn's name, as in torch.
 
     Shape:
         ``values`` and ``indices`` have ``input``'s shape.
@@ -59,7 +60,8 @@ def sort(
     axis = one_dim(input, dim, "sort")
     x = flat_0d(input._data)
     idx = _order(x, axis, descending)
-    values = _gather(input, x, idx, axis, "SortBackward0")
+    name = "SortBackward0" if stable is None else "SortBackward1"  # torch's two overloads
+    values = _gather(input, x, idx, axis, name)
     return return_types.sort(values, Tensor._wrap(idx.astype(np.int64).reshape(values.shape)))
 
 

@@ -72,6 +72,8 @@ def dropout(
         def backward(g: np.ndarray) -> tuple:
             return (g * noise,)
 
-        return Tensor._make(a._data * noise, (a,), backward, "MulBackward0")
+        with np.errstate(invalid="ignore"):  # inf * 0 = nan, as in torch
+            out = a._data * noise
+        return Tensor._make(out, (a,), backward, "MulBackward0")
 
     return apply_inplace(input, op) if inplace else op(input)

@@ -57,10 +57,22 @@ def check_ids(ids: np.ndarray, num_rows: int, what: str = "Embedding") -> None:
     )
 
 
-def _renorm_(weight: np.ndarray, ids: np.ndarray, max_norm: float, norm_type: float) -> None:
+def _renorm_(
+    weight: np.ndarray,
+    ids: np.ndarray,
+    max_norm: float,
+    norm_type: float,
+    frozen: np.ndarray | None = None,
+) -> None:
     """torch's embedding_renorm_: rescale in place each referenced row (once) whose
-    ``norm_type``-norm exceeds ``max_norm`` by ``max_norm / (norm + 1e-7)``."""
+    ``norm_type``-norm exceeds ``max_norm`` by ``max_norm / (norm + 1e-7)``.
+
+    Rows marked in ``frozen`` (``Embedding.freeze_rows``' ``(V,)`` mask) are left out: a
+    frozen row is promised to stay bit-identical, and this rescaling is the one write to the
+    table that no gradient or optimizer goes through."""
     rows = np.unique(ids)
+    if frozen is not None and frozen.shape[0] == weight.shape[0]:
+        rows = rows[~frozen[rows]]
     if rows.size == 0:
         return
     sub = weight[rows]
@@ -87,7 +99,9 @@ def embedding(
         weight: the table ``(V, D)``.
         padding_idx: an id whose row gets no gradient (its value is returned as is).
         max_norm: if set, rows referenced by ``input`` whose norm exceeds it are rescaled **in
-            place** before the lookup (PyTorch's behaviour, also in eval mode).
+            place** before the lookup (PyTorch's behaviour, also in eval mode). Rows frozen by
+            ``freeze_rows`` are never rescaled: they are looked up as they are, whatever their
+            norm, and stay bit-identical.
         norm_type: the p of the p-norm used with ``max_norm``.
         scale_grad_by_freq: divide each id's gradient by its count in this batch.
         sparse: the gradient of ``weight`` is a ``RowSparseTensor`` (only the touched rows).
@@ -113,7 +127,7 @@ def embedding(
         padding_idx = normalize_padding_idx(padding_idx, num_rows)
     if max_norm is not None:
         with no_grad():
-            _renorm_(W, ids, max_norm, norm_type)
+            _renorm_(W, ids, max_norm, norm_type, getattr(weight, "_frozen_rows", None))
     out = _backend.gather_rows(W, ids)
 
     def backward(g: np.ndarray) -> tuple:

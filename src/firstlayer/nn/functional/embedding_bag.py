@@ -61,7 +61,9 @@ def embedding_bag(
             each ``<= N``; bag ``b`` is ``input[offsets[b]:offsets[b + 1]]``, the last one runs
             to the end of ``input``. Equal offsets make empty bags, whose output is zeros.
         max_norm: if set, the rows the input refers to whose ``norm_type``-norm exceeds it are
-            rescaled **in place** first (as ``embedding`` does).
+            rescaled **in place** first (as ``embedding`` does). Rows frozen by
+            ``freeze_rows`` are never rescaled: they enter the bags as they are and stay
+            bit-identical.
         norm_type: the p of the p-norm used with ``max_norm``.
         scale_grad_by_freq: divide each id's gradient by its count in this batch (not with
             ``max``).
@@ -97,7 +99,7 @@ def embedding_bag(
         padding_idx = normalize_padding_idx(padding_idx, num_rows)
     if max_norm is not None:
         with no_grad():
-            _renorm_(W, ids, max_norm, norm_type)
+            _renorm_(W, ids, max_norm, norm_type, getattr(weight, "_frozen_rows", None))
     bags = _Bags.build(ids.reshape(-1), indptr, padding_idx)
     if mode == "max":
         return _max_forward(bags, weight)

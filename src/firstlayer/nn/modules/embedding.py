@@ -96,8 +96,10 @@ class TokenTable(Module):
 
         A frozen row gets no gradient (dense: a zero row; row-sparse: absent), and no optimizer
         changes it: no update, momentum, moment or weight decay, with dense or row-sparse
-        gradients alike, so it stays bit-identical through training. The other rows train
-        exactly as they would without frozen rows.
+        gradients alike, so it stays bit-identical through training. ``max_norm``, which
+        PyTorch applies by rescaling looked-up rows in place, skips frozen rows too: they are
+        looked up as they are, whatever their norm. The other rows train exactly as they would
+        without frozen rows.
 
         Args:
             ids: row ids: an int, a sequence, or an integer tensor or array of any shape, each in
@@ -176,7 +178,8 @@ class Embedding(TokenTable):
         padding_idx: a row that gets no gradient and starts at zero (a negative value counts
             from the end).
         max_norm: rescale, **in place**, every looked-up row whose ``norm_type``-norm exceeds
-            this, before each lookup (train and eval alike, as in PyTorch).
+            this, before each lookup (train and eval alike, as in PyTorch). Rows frozen with
+            :meth:`freeze_rows` are never rescaled (they are returned as they are).
         norm_type: p of the p-norm for ``max_norm``.
         scale_grad_by_freq: divide each id's gradient by its count in the batch.
         sparse: make ``weight.grad`` a ``RowSparseTensor`` holding only the looked-up rows.

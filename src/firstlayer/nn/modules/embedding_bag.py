@@ -20,7 +20,8 @@ class EmbeddingBag(TokenTable):
         num_embeddings: the number of rows V (the vocabulary size).
         embedding_dim: the size D of each vector.
         max_norm: rescale, **in place**, every referenced row whose ``norm_type``-norm exceeds
-            this, before each call (train and eval alike, as in PyTorch).
+            this, before each call (train and eval alike, as in PyTorch). Rows frozen with
+            ``freeze_rows`` are never rescaled (they enter the bags as they are).
         norm_type: p of the p-norm for ``max_norm``.
         scale_grad_by_freq: divide each id's gradient by its count in the batch (not with max).
         mode: ``"sum"``, ``"mean"`` (default) or ``"max"``.

@@ -39,7 +39,9 @@ CollateFnMap = dict[Any, Callable[..., Any]]
 # NumPy dtype codes for byte strings, unicode strings and Python objects: not numbers.
 _NP_STR_OBJ = re.compile(r"[SaUO]")
 
-_ERR = "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; found {}"
+_ERR = (
+    "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; found {}"
+)
 
 
 def _stack(batch: list[Tensor]) -> Tensor:
@@ -63,7 +65,9 @@ def collate_tensor_fn(batch: list[Tensor], *, collate_fn_map: CollateFnMap | Non
     return _stack(batch)
 
 
-def collate_numpy_array_fn(batch: list[np.ndarray], *, collate_fn_map: CollateFnMap | None = None) -> Any:
+def collate_numpy_array_fn(
+    batch: list[np.ndarray], *, collate_fn_map: CollateFnMap | None = None
+) -> Any:
     if _NP_STR_OBJ.search(batch[0].dtype.str) is not None:
         raise TypeError(_ERR.format(batch[0].dtype))
     return collate([from_numpy(np.asarray(b)) for b in batch], collate_fn_map=collate_fn_map)
@@ -121,7 +125,9 @@ def collate(batch: Sequence[Any], *, collate_fn_map: CollateFnMap | None = None)
             if isinstance(elem, collate_type):
                 return collate_fn_map[collate_type](batch, collate_fn_map=collate_fn_map)
     if isinstance(elem, collections.abc.Mapping):
-        fields = {key: collate([d[key] for d in batch], collate_fn_map=collate_fn_map) for key in elem}
+        fields = {
+            key: collate([d[key] for d in batch], collate_fn_map=collate_fn_map) for key in elem
+        }
         return _rebuild_mapping(elem, fields)
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # a namedtuple keeps its type
         return elem_type(*(collate(s, collate_fn_map=collate_fn_map) for s in zip(*batch)))

@@ -8,6 +8,7 @@ sample goes through ``default_convert`` alone.
 
 Loading runs in the calling process; see ``DataLoader`` for what the multiprocess options do.
 
+>>> from firstlayer import arange
 >>> from firstlayer.utils.data import TensorDataset
 >>> loader = DataLoader(TensorDataset(arange(5)), batch_size=2)
 >>> len(loader), [batch[0].tolist() for batch in loader]
@@ -184,18 +185,37 @@ class DataLoader:
         index_sampler = self.batch_sampler if self.batch_sampler is not None else self.sampler
         return len(index_sampler)  # type: ignore[arg-type]
 
-    def __iter__(self) -> Iterator[Any]:
+    def __iter__(self) -> _LoaderIter:
         if self._iterable:
-            return _collated(self, _stream_batches(self))
-        if self.batch_sampler is not None:
-            return _collated(self, ((b, self._fetch(b)) for b in self.batch_sampler))
-        return _collated(self, (([i], self.dataset[i]) for i in self.sampler))  # type: ignore[union-attr]
+            batches = _stream_batches(self)
+        elif self.batch_sampler is not None:
+            batches = ((b, self._fetch(b)) for b in self.batch_sampler)
+        else:
+            batches = (([i], self.dataset[i]) for i in self.sampler)  # type: ignore[union-attr]
+        return _LoaderIter(self, _collated(self, batches))
 
     def _fetch(self, indices: list[Any]) -> list[Any]:
         getitems = getattr(self.dataset, "__getitems__", None)
         if callable(getitems):
             return getitems(indices)  # type: ignore[no-any-return]
         return [self.dataset[i] for i in indices]
+
+
+class _LoaderIter:
+    """One pass over a loader: an iterator with ``len()`` (the loader's), as torch's."""
+
+    def __init__(self, loader: DataLoader, batches: Iterator[Any]) -> None:
+        self._loader = loader
+        self._batches = batches
+
+    def __iter__(self) -> _LoaderIter:
+        return self
+
+    def __next__(self) -> Any:
+        return next(self._batches)
+
+    def __len__(self) -> int:
+        return len(self._loader)
 
 
 def _stream_batches(loader: DataLoader) -> Iterator[tuple[Any, Any]]:

@@ -90,6 +90,7 @@ class TensorDataset(Dataset[tuple[Any, ...]]):
     Shape:
         each tensor ``(N, *)``; a sample is a tuple of ``(*)`` rows.
 
+    >>> from firstlayer import tensor
     >>> ds = TensorDataset(tensor([[1, 2], [3, 4]]), tensor([0, 1]))
     >>> ds[1]
     (tensor([3, 4]), tensor(1))

@@ -28,7 +28,7 @@ the same size whose n-grams land in the same rows.
    edges ``<`` and ``>`` left out), each at row ``nwords + fnv1a(ngram) % bucket``.
 
 The pure-Python functions here are the readable reference and serve single words and lines;
-``_fasttext_kernels`` has the same arithmetic compiled for whole files.
+``_read_kernels`` has the same arithmetic compiled for whole files.
 
 >>> fnv1a("hello")
 1335831723

@@ -1,43 +1,20 @@
-"""The supervised fastText model's hot loops, compiled by numba.
+"""The compiled loops that turn text into fastText's examples (numba, ``nogil``).
 
 Each works on whole arrays, so that Python never loops per token:
 
 * ``tokenize_block``: fastText's reading of a file: bytes -> tokens -> ids of distinct tokens,
-  with each token's FNV-1a hash (``_fasttext_hash.fnv1a``) and count;
+  with each token's FNV-1a hash (``_hash.fnv1a``) and count;
 * ``subword_rows``: the character n-gram rows of many tokens at once (``maxn > 0``);
 * ``encode_lines``: a file's token stream (ids into the file's own list of distinct tokens)
   -> one *example* per line: the line's input rows (word ids or their character n-grams, then
-  the hashed word n-grams, in fastText's order) and its label ids;
-* ``uniform_rows``: the input matrix's U(-1/dim, 1/dim) start, block by block;
-* ``train_worker``: Hogwild SGD over the examples, one thread per call (``nogil``).
+  the hashed word n-grams, in fastText's order) and its label ids.
 
-The model is ``hidden = mean(W_in[rows])`` (an ``EmbeddingBag(mode="mean")``), ``scores =
-W_out @ hidden`` (a ``Linear`` without bias) and a loss over the labels. Each example is one
-SGD step on its loss with the learning rate of the moment, exactly the step autograd would take
-(the tests check it against ``EmbeddingBag`` + ``Linear`` + ``cross_entropy`` + ``SGD``)::
-
-    softmax:  p = softmax(scores);   g_i = p_i - [i == target]            for every label i
-    ns:       g_i = sigmoid(scores_i) - [i == target] for the target and ``neg`` sampled labels
-    ova:      g_i = sigmoid(scores_i) - [i in labels]                     for every label i
-    hs:       g_n = sigmoid(scores_n) - code_n        for the inner nodes n of target's path
-
-    grad_hidden = sum_i g_i * W_out[i]    (taken before W_out moves)
-    W_out[i]   -= lr * g_i * hidden
-    W_in[r]    -= lr * grad_hidden / len(rows)   for each row r of the example (repeats add up)
-
-``softmax`` subtracts the largest score before ``exp`` (it cannot overflow); ``sigmoid`` is
-exact (fastText uses a 512-entry table clipped at +-8). ``target`` is one of the line's labels
-drawn uniformly (``ova`` uses them all), as fastText does.
-
-The learning rate decays linearly over all the tokens of all epochs: ``lr * (1 - progress)``,
-``progress = tokens done / (epoch * tokens in the file)``. Each thread adds its token count to
-its own slot of a shared ``counters`` array every ``lrUpdateRate`` tokens; every thread reads
-the sum, as fastText's threads read one shared counter.
+The arithmetic is ``_hash``'s (the readable reference, which the tests compare with this).
+Training's loops are in ``_train_kernels``.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numba
@@ -46,9 +23,7 @@ import numpy as np
 # Reassociation lets LLVM vectorise the dot products and row updates; no "nnan"/"ninf", so
 # that infinities and NaN keep their meaning in the checks.
 _FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
-_JIT: dict[str, Any] = dict(nogil=True, cache=True, fastmath=_FASTMATH)
-
-LOSS_SOFTMAX, LOSS_NS, LOSS_OVA, LOSS_HS = 0, 1, 2, 3
+JIT_OPTIONS: dict[str, Any] = dict(nogil=True, cache=True, fastmath=_FASTMATH)
 
 _FNV_OFFSET = np.uint32(2166136261)
 _FNV_PRIME = np.uint32(16777619)
@@ -144,7 +119,7 @@ def _has_room(
 FULL = -1  # tokenize_block's status when an array must grow before it can go on
 
 
-@numba.njit(**_JIT)
+@numba.njit(**JIT_OPTIONS)
 def tokenize_block(
     buf: np.ndarray,
     pos: int,
@@ -215,7 +190,7 @@ def tokenize_block(
     return i, nt, nkeys, eos_id, 0
 
 
-@numba.njit(**_JIT)
+@numba.njit(**JIT_OPTIONS)
 def rehash(size: int, key_hash: np.ndarray, nkeys: int) -> np.ndarray:
     """A new ``table`` of ``size`` slots (a power of two) for the first ``nkeys`` tokens."""
     table = np.full(size, -1, np.int32)
@@ -229,7 +204,7 @@ def rehash(size: int, key_hash: np.ndarray, nkeys: int) -> np.ndarray:
 
 
 # ---- character n-grams ----------------------------------------------------------------------
-@numba.njit(**_JIT)
+@numba.njit(**JIT_OPTIONS)
 def subword_rows(
     buf: np.ndarray,
     starts: np.ndarray,
@@ -242,7 +217,7 @@ def subword_rows(
     nwords: int,
 ) -> tuple:
     """Each token's input rows when ``maxn > 0``: its word id (if in the vocabulary), then the
-    rows of the character n-grams of ``"<" + token + ">"`` (``_fasttext_hash.char_ngram_rows``,
+    rows of the character n-grams of ``"<" + token + ">"`` (``_hash.char_ngram_rows``,
     compiled). Labels get no rows; tokens marked ``no_ngrams`` (``</s>``) only their id.
 
     Returns ``(ptr, rows)``: token ``t``'s rows are ``rows[ptr[t]:ptr[t + 1]]``.
@@ -299,7 +274,7 @@ def subword_rows(
 
 
 # ---- a file's tokens -> examples ------------------------------------------------------------
-@numba.njit(**_JIT)
+@numba.njit(**JIT_OPTIONS)
 def encode_lines(
     tokens: np.ndarray,
     eos: int,
@@ -404,222 +379,3 @@ def encode_lines(
             nh = 0
             line += 1
     return row_ptr, rows, label_ptr, labels, ntok, nwrd, nlab_tok
-
-
-# ---- initialisation -------------------------------------------------------------------------
-INIT_BLOCK = 4096  # rows per independently seeded block: the result is the same at any threads
-
-
-@numba.njit(inline="always")
-def _mix32(x: np.uint32) -> np.uint32:
-    """A 32-bit integer hash (``lowbias32``): consecutive inputs give unrelated outputs."""
-    x = np.uint32(x ^ (x >> np.uint32(16)))
-    x = np.uint32(x * np.uint32(0x7FEB352D))
-    x = np.uint32(x ^ (x >> np.uint32(15)))
-    x = np.uint32(x * np.uint32(0x846CA68B))
-    return np.uint32(x ^ (x >> np.uint32(16)))
-
-
-@numba.njit(**_JIT)
-def uniform_rows(weight: np.ndarray, bound: float, seed: int, block_lo: int, block_hi: int) -> None:
-    """``weight[rows of blocks block_lo..block_hi-1] ~ U(-bound, bound)``, in place.
-
-    Counter-based: the value at column ``c`` of row ``r`` of block ``b`` is a hash of
-    ``(seed, b, r, c)``, so blocks can be filled by any threads in any order (the matrix does
-    not depend on how many did) and the loop vectorises. 24 random bits per value.
-    """
-    rows, dim = weight.shape
-    scale = np.float32(2.0 * bound / 16777216.0)
-    shift = np.float32(bound)
-    for b in range(block_lo, block_hi):
-        key = _mix32(np.uint32(seed & 0xFFFFFFFF) ^ _mix32(np.uint32(b)))
-        for r in range(b * INIT_BLOCK, min(rows, (b + 1) * INIT_BLOCK)):
-            first = np.uint32((r - b * INIT_BLOCK) * dim)
-            for c in range(dim):
-                x = _mix32(key ^ np.uint32(first + np.uint32(c)))
-                weight[r, c] = np.float32(x >> np.uint32(8)) * scale - shift
-
-
-# ---- training -------------------------------------------------------------------------------
-@numba.njit(inline="always")
-def _splitmix64(state: np.uint64) -> tuple:
-    state = state + np.uint64(0x9E3779B97F4A7C15)
-    z = state
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return state, z ^ (z >> np.uint64(31))
-
-
-@numba.njit(inline="always")
-def _uniform01(state: np.uint64) -> tuple:
-    """The next state of a thread's generator (splitmix64) and a float64 uniform in [0, 1):
-    which label of a line is the target, which labels are the negatives."""
-    state, z = _splitmix64(state)
-    return state, np.float64(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
-
-
-@numba.njit(inline="always")
-def _sigmoid(x: float) -> float:
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
-
-
-@numba.njit(inline="always")
-def _binary_logistic(
-    w_out: np.ndarray, node: int, hidden: np.ndarray, grad: np.ndarray, positive: bool, lr: float
-) -> float:
-    """One sigmoid unit's step (fastText's ``binaryLogistic``); returns its loss."""
-    dim = hidden.shape[0]
-    f = np.float32(0.0)
-    for c in range(dim):
-        f += w_out[node, c] * hidden[c]
-    score = _sigmoid(f)
-    label = 1.0 if positive else 0.0
-    alpha = np.float32(lr * (label - score))
-    for c in range(dim):
-        grad[c] += alpha * w_out[node, c]
-        w_out[node, c] += alpha * hidden[c]
-    if positive:
-        return -math.log(score + 1e-5)
-    return -math.log(1.0 - score + 1e-5)
-
-
-@numba.njit(**_JIT)
-def train_worker(
-    w_in: np.ndarray,
-    w_out: np.ndarray,
-    row_ptr: np.ndarray,
-    rows: np.ndarray,
-    label_ptr: np.ndarray,
-    labels: np.ndarray,
-    ex_tokens: np.ndarray,
-    first: int,
-    counters: np.ndarray,
-    slot: int,
-    total_tokens: int,
-    lr0: float,
-    lr_update_rate: int,
-    loss_kind: int,
-    neg: int,
-    neg_cdf: np.ndarray,
-    path_ptr: np.ndarray,
-    path_nodes: np.ndarray,
-    path_codes: np.ndarray,
-    seed: int,
-    stats: np.ndarray,
-) -> None:
-    """One Hogwild thread: SGD over the examples from ``first`` on (cyclically) until the
-    threads together have seen ``total_tokens`` tokens.
-
-    ``stats[slot]`` gets this thread's (loss sum, example count) as it goes, for progress.
-    ``neg_cdf`` is the cumulative distribution negatives are drawn from (``ns``); ``path_*``
-    the Huffman paths of the labels (``hs``, CSR by label).
-    """
-    n_examples = row_ptr.shape[0] - 1
-    dim = w_in.shape[1]
-    nlabels = w_out.shape[0]
-    hidden = np.empty(dim, np.float32)
-    grad = np.empty(dim, np.float32)
-    scores = np.empty(nlabels, np.float64)
-    state = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(slot + 1)
-    e = first
-    local = 0
-    loss_sum = 0.0
-    count = 0
-    while True:
-        done = 0
-        for s in range(counters.shape[0]):
-            done += counters[s, 0]
-        if done >= total_tokens:
-            break
-        lr = lr0 * (1.0 - done / total_tokens)
-        start = row_ptr[e]
-        stop = row_ptr[e + 1]
-        size = stop - start
-        # hidden = mean of the rows (EmbeddingBag, mode="mean")
-        for c in range(dim):
-            hidden[c] = 0.0
-            grad[c] = 0.0
-        for k in range(start, stop):
-            r = rows[k]
-            for c in range(dim):
-                hidden[c] += w_in[r, c]
-        inv = np.float32(1.0 / size)
-        for c in range(dim):
-            hidden[c] *= inv
-        lab_lo = label_ptr[e]
-        nlab = label_ptr[e + 1] - lab_lo
-        loss = 0.0
-        if loss_kind == LOSS_OVA:
-            for i in range(nlabels):
-                positive = False
-                for q in range(lab_lo, lab_lo + nlab):
-                    if labels[q] == i:
-                        positive = True
-                loss += _binary_logistic(w_out, i, hidden, grad, positive, lr)
-        else:
-            if nlab == 1:
-                target = labels[lab_lo]
-            else:
-                state, u = _uniform01(state)
-                target = labels[lab_lo + min(int(u * nlab), nlab - 1)]
-            if loss_kind == LOSS_SOFTMAX:
-                top = -np.inf
-                for i in range(nlabels):
-                    f = np.float32(0.0)
-                    for c in range(dim):
-                        f += w_out[i, c] * hidden[c]
-                    scores[i] = f
-                    top = max(top, f)
-                z = 0.0
-                for i in range(nlabels):
-                    scores[i] = math.exp(scores[i] - top)
-                    z += scores[i]
-                for i in range(nlabels):
-                    p = scores[i] / z
-                    alpha = np.float32(lr * ((1.0 if i == target else 0.0) - p))
-                    if alpha != 0.0:
-                        for c in range(dim):
-                            grad[c] += alpha * w_out[i, c]
-                            w_out[i, c] += alpha * hidden[c]
-                    if i == target:
-                        loss = -math.log(p + 1e-5)
-            elif loss_kind == LOSS_NS:
-                loss = _binary_logistic(w_out, target, hidden, grad, True, lr)
-                for _ in range(neg):
-                    while True:
-                        state, u = _uniform01(state)
-                        negative = np.searchsorted(neg_cdf, u, side="right")
-                        negative = min(negative, nlabels - 1)
-                        if negative != target or nlabels == 1:
-                            break
-                    if negative != target:
-                        loss += _binary_logistic(w_out, negative, hidden, grad, False, lr)
-            else:  # LOSS_HS
-                for q in range(path_ptr[target], path_ptr[target + 1]):
-                    loss += _binary_logistic(
-                        w_out, path_nodes[q], hidden, grad, path_codes[q] == 1, lr
-                    )
-        # every row of the example moves by grad / size (fastText's normalizeGradient)
-        for c in range(dim):
-            grad[c] *= inv
-        for k in range(start, stop):
-            r = rows[k]
-            for c in range(dim):
-                w_in[r, c] += grad[c]
-        loss_sum += loss
-        count += 1
-        local += ex_tokens[e]
-        if local > lr_update_rate:
-            counters[slot, 0] += local
-            local = 0
-            stats[slot, 0] = loss_sum
-            stats[slot, 1] = count
-        e += 1
-        if e == n_examples:
-            e = 0
-    counters[slot, 0] += local
-    stats[slot, 0] = loss_sum
-    stats[slot, 1] = count

@@ -1,0 +1,68 @@
+"""fastText's supervised text classifier, made of a first layer: ``train_supervised``.
+
+fastText's classifier is nothing but the first layer and one Linear::
+
+    text -> ids of its words and hashed word n-grams -> EmbeddingBag(mode="mean")   (hidden, D)
+         -> Linear(D, labels, bias=False) -> softmax                                 (labels,)
+
+:func:`train_supervised` reads a file in fastText's format (one document per line, its labels
+as words that start with ``__label__``), builds fastText's dictionary, and trains those two
+layers by SGD, one line at a time, on ``thread`` threads at once (Hogwild), with fastText's
+names, defaults and hashing (same settings, same model size). The :class:`FastText` it returns
+answers fastText's Python API: ``predict``, ``test``, ``test_label``, ``get_word_vector``,
+``get_sentence_vector``, ``words``, ``labels``, ``save_model``; :func:`load_model` reads a saved
+model back.
+
+>>> from firstlayer.models import train_supervised
+>>> model = train_supervised("cooking.train", epoch=25, wordNgrams=2)  # doctest: +SKIP
+>>> model.predict("Which baking dish is best to bake a banana bread ?")  # doctest: +SKIP
+(('__label__baking',), array([0.8125]))
+
+The parts, in the order text flows through them:
+
+- ``_args``: :class:`SupervisedArgs`, the hyper-parameters, their defaults and checks;
+- ``_hash``: fastText's hashes (tokens and n-grams -> rows), the readable reference;
+- ``_reading``: files and strings -> tokens, as fastText reads them;
+- ``_dictionary``: the dictionary, and lines -> examples (rows and labels);
+- ``_read_kernels``: the compiled loops of those two (tokenizing, encoding);
+- ``_network``: :class:`FastTextClassifier`, the EmbeddingBag and the Linear;
+- ``_train``: :func:`train_supervised`; ``_train_kernels``: its compiled SGD step;
+- ``_model``: :class:`FastText`, the trained model and its answers;
+- ``_format``: the model file, :func:`load_model` and ``save_model``.
+
+Differences from fastText, on purpose:
+
+- Every row of the input matrix starts at U(-1/dim, 1/dim). fastText fills only the first
+  ``thread`` tenths of it (``DenseMatrix::uniform``) and leaves the rest as whatever the memory
+  held (``posix_memalign`` does not zero it): where that memory held NaN, fastText stops with
+  "Encountered NaN", at any learning rate (most runs on small data with 1 or 2 threads; none
+  with 10 threads or more, whose tenths cover the matrix); where it held large values, its
+  accuracy drops. Here training is stable, and softmax subtracts the largest score before
+  ``exp``.
+- ``predict`` returns the model's probabilities (fastText returns ``p + 1e-5``), and accepts
+  newlines in the text (they separate words like spaces do; fastText raises ``ValueError``).
+- Mistakes in a training file are errors that name the line: a line with labels but no text, a
+  line with text but no label, a file with no label at all. fastText skips such lines.
+- Models are saved in a safe format of our own (safetensors + JSON, no pickle); fastText's
+  ``.bin`` files cannot be read.
+"""
+
+from ._args import LOSSES as LOSSES  # the loss names (not in __all__, as before the split)
+from ._args import SupervisedArgs
+from ._format import FORMAT as FORMAT
+from ._format import FORMAT_VERSION as FORMAT_VERSION
+from ._format import ModelFileError, load_model
+from ._model import FastText
+from ._network import FastTextClassifier
+from ._reading import SupervisedFileError
+from ._train import train_supervised
+
+__all__ = [
+    "FastText",
+    "FastTextClassifier",
+    "ModelFileError",
+    "SupervisedArgs",
+    "SupervisedFileError",
+    "load_model",
+    "train_supervised",
+]
