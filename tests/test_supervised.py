@@ -23,15 +23,19 @@ from hypothesis import strategies as st
 import firstlayer as fl
 from firstlayer.cli import main
 from firstlayer.models import FastText, load_model, train_supervised
-from firstlayer.models import _fasttext_kernels as K
 from firstlayer.models import fasttext as ftm
-from firstlayer.models._fasttext_hash import (
+from firstlayer.models.fasttext import ModelFileError, SupervisedFileError
+from firstlayer.models.fasttext import _read_kernels as K
+from firstlayer.models.fasttext import _train_kernels as TK
+from firstlayer.models.fasttext._dictionary import joined
+from firstlayer.models.fasttext._hash import (
     as_int32,
     char_ngram_rows,
     fnv1a,
     word_ngram_rows,
 )
-from firstlayer.models.fasttext import ModelFileError, SupervisedFileError
+from firstlayer.models.fasttext._network import huffman_paths
+from firstlayer.models.fasttext._reading import tokenize
 
 try:
     import fasttext as real_fasttext
@@ -150,7 +154,7 @@ def _reference_tokens(data: bytes) -> list[bytes]:
                 max_size=40))
 def test_tokenizer_matches_reading_word_by_word(parts) -> None:
     data = b"".join(parts)
-    tokens = ftm._tokenize([data])
+    tokens = tokenize([data])
     expected = _reference_tokens(data)
     assert [tokens.distinct[i] for i in tokens.ids] == expected
     assert tokens.counts.tolist() == [expected.count(t) for t in tokens.distinct]
@@ -159,7 +163,7 @@ def test_tokenizer_matches_reading_word_by_word(parts) -> None:
 
 def test_tokenizer_grows_its_tables() -> None:
     data = b" ".join(b"w%d" % i for i in range(70_000)) + b"\nw5 w69999\n"
-    tokens = ftm._tokenize([data[:300_000], data[300_000:]])  # blocks need not end at "\n"
+    tokens = tokenize([data[:300_000], data[300_000:]])  # blocks need not end at "\n"
     assert len(tokens.distinct) == 70_001
     assert tokens.distinct[tokens.ids[-2]] == b"w69999"
     assert tokens.counts[tokens.ids[-3]] == 2  # w5
@@ -177,7 +181,7 @@ def test_compiled_word_ngrams_match_reference(hashes, n, bucket) -> None:
 
 def test_compiled_char_ngrams_match_reference() -> None:
     words = [b"cafe\xcc\x81", b"\xe5\xb1\xb1\xe6\xb0\xb4", b"hello", b"a"]
-    buf, starts = ftm._joined(words)
+    buf, starts = joined(words)
     zeros = np.zeros(len(words), bool)
     ptr, rows = K.subword_rows(buf, starts, np.array([4, -1, 0, 1], np.int32), zeros, zeros,
                                2, 4, 997, 10)
@@ -248,14 +252,20 @@ def test_model_size_is_fasttexts(corpus, kw, bucket) -> None:
 # ---- the SGD step: compiled kernel == torch == firstlayer autograd -------------------------------
 def _one_step(loss: str, w_in, w_out, rows, labels, lr):
     w_in, w_out = w_in.copy(), w_out.copy()
-    paths = ftm._huffman_paths(np.array([5, 3, 2])) if loss == "hs" else (
+    paths = huffman_paths(np.array([5, 3, 2])) if loss == "hs" else (
         np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int8))
-    K.train_worker(
-        w_in, w_out, np.array([0, len(rows)], np.int64), np.array(rows, np.int32),
-        np.array([0, len(labels)], np.int64), np.array(labels, np.int32),
-        np.array([1], np.int64), 0, np.zeros((1, 8), np.int64), 0, 1, lr, 0,
-        ftm.LOSSES[loss], 5, np.ones(1), *paths, 0, np.zeros((1, 8)),
+    arrays = TK.TrainArrays(
+        w_in=w_in, w_out=w_out,
+        row_ptr=np.array([0, len(rows)], np.int64), rows=np.array(rows, np.int32),
+        label_ptr=np.array([0, len(labels)], np.int64), labels=np.array(labels, np.int32),
+        tokens=np.array([1], np.int64), neg_cdf=np.ones(1),
+        path_ptr=paths[0], path_nodes=paths[1], path_codes=paths[2],
+        counters=np.zeros((1, 8), np.int64), stats=np.zeros((1, 8)),
     )
+    # one example, one thread: total_tokens=1 stops it after the one step
+    settings = TK.TrainSettings(total_tokens=1, lr=lr, lr_update_rate=0, loss=ftm.LOSSES[loss],
+                                neg=5, seed=0)
+    TK.train_worker(arrays, settings, slot=0, first=0)
     return w_in, w_out, paths
 
 

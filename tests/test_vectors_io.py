@@ -9,7 +9,6 @@ import gzip
 import lzma
 import pickle
 import sys
-import time
 import tracemalloc
 import warnings
 from pathlib import Path
@@ -843,13 +842,11 @@ def test_restricted_load_peak_memory_does_not_grow_with_the_file(big_file):
     assert peak <= 1.5 * matrix.nbytes + 12 * MB, peak / MB
 
 
-def test_cache_opens_memory_mapped_in_milliseconds(big_file, tmp_path):
+def test_cache_opens_memory_mapped(big_file, tmp_path):
+    # How fast (~1 ms at any size) is bench/bench_vectors.py's "cache-load", not a test's.
     path, keys, vectors = big_file
     save_vectors(keys, vectors, tmp_path / "big.cache", "cache")
-    start = time.perf_counter()
     kv = _load(tmp_path / "big.cache")
-    elapsed = time.perf_counter() - start
-    assert elapsed < 0.5, elapsed  # ~1 ms at any size (lazy keys); generous for a loaded machine
     assert isinstance(kv.vectors, np.memmap) and not kv.vectors.flags.writeable
     np.testing.assert_array_equal(kv.vectors[12345], vectors[12345])
     assert kv.index_to_key == keys

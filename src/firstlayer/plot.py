@@ -27,12 +27,10 @@ PlotResult(path='words.png', font='Noto Sans CJK JP', key={}, ...)
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import functools
 import logging
 import os
-import sys
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -67,6 +65,12 @@ _NOT_REAL_COVERAGE = ("Last Resort",)
 
 class MissingMatplotlibError(ImportError):
     """matplotlib, needed to draw, is not installed; the message says how to install it."""
+
+
+def check_matplotlib() -> None:
+    """Raise :class:`MissingMatplotlibError` (with how to install it) unless matplotlib is
+    installed; imports it (~0.3 s)."""
+    _matplotlib()
 
 
 def _matplotlib() -> tuple[Any, Any]:
@@ -376,63 +380,3 @@ def _quiet_font_lookup() -> Iterator[None]:
         yield
     finally:
         logger.setLevel(level)
-
-
-# ---- the command line: firstlayer plot VECTORS WORD... -o plot.png ------------------------------
-def run_plot_command(args: argparse.Namespace) -> int:
-    """``firstlayer plot``: load the words' vectors, draw them, say what was written.
-
-    Every mistake a user can fix (no matplotlib, a bad suffix or folder, a file that is not
-    vectors, words the file lacks) is a ``UsageError``, checked before the slow steps where it
-    can be: one line on stderr, exit status 2, nothing written.
-    """
-    from .cli import PROG, UsageError
-    from .vectors import load
-    from .vectors.formats.detect import FORMATS as VECTOR_FORMATS
-
-    words = list(dict.fromkeys(args.words))  # once each, in the order given
-    if len(words) < 2:
-        raise UsageError(f"give at least 2 different words to plot, got {len(words)}")
-    try:
-        check_output_path(args.output)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    if args.format not in ("auto", *VECTOR_FORMATS):
-        raise UsageError(f"unknown vector format {args.format!r}; valid formats: auto, "
-                         + ", ".join(VECTOR_FORMATS))
-    try:
-        _matplotlib()  # before loading: no wait for a file only to learn this
-    except MissingMatplotlibError as exc:
-        raise UsageError(str(exc)) from None
-    try:
-        # Only the chosen words are kept: a 3-million-word file streams through in one pass.
-        kv = load(args.vectors, format=args.format, vocab=words)
-    except FileNotFoundError as exc:
-        raise UsageError(f"no such file: {exc.filename or args.vectors!r}") from None
-    except (OSError, ValueError, EOFError) as exc:
-        raise UsageError(" ".join(str(exc).split()) or type(exc).__name__) from None
-    unknown = [w for w in words if w not in kv]
-    if unknown:
-        raise UsageError(
-            f"{len(unknown)} word(s) not in {args.vectors}: {', '.join(map(repr, unknown))}"
-        )
-    title = args.title if args.title is not None else os.path.basename(args.vectors)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            result = plot_words(words, kv[words], args.output, title=title,
-                                normalize=not args.raw)
-        except OSError as exc:
-            raise UsageError(f"can't write {args.output!r}: {exc}") from None
-    for warning in caught:
-        print(f"{PROG} plot: warning: {warning.message}", file=sys.stderr)
-    scaled = "as they are" if args.raw else "scaled to length 1"
-    print(
-        f"wrote {result.path}: {len(words)} words, vectors {scaled}; the axes hold "
-        f"{result.explained[0]:.0%} and {result.explained[1]:.0%} of the variance"
-    )
-    if result.key:
-        print("labels drawn as numbers (no installed font has their characters):")
-    for number, word in result.key.items():
-        print(f"  {number:>3}  {word}")
-    return 0

@@ -204,7 +204,7 @@ def _check_dictionary(path: str, d: Dictionary, tokens: Tokens, args: Supervised
 
 def _read_pretrained(path: str, args: SupervisedArgs) -> dict[bytes, np.ndarray]:
     """The word vectors of a ``.vec`` file, by word (UTF-8 bytes); their size must be dim."""
-    from ..vectors import load
+    from ...vectors import load
 
     kv = load(check_readable(path, "pretrainedVectors"), progress=args.verbose > 1)
     if kv.vector_size != args.dim:

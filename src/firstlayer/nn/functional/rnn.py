@@ -38,6 +38,7 @@ from scipy.special import expit
 from ... import _backend
 from ..._errors import TypeRuntimeError, ValueRuntimeError
 from ..._random import rng
+from ...ops.join import cat, stack
 from ...tensor import Tensor
 
 __all__ = ["rnn", "rnn_layer"]
@@ -370,11 +371,11 @@ def rnn(
             h_last.append(h)
             if c is not None:
                 c_last.append(c)
-        x = outs[0] if directions == 1 else _cat_last(outs)
+        x = outs[0] if directions == 1 else cat(outs, -1)
         if dropout > 0 and train and layer < num_layers - 1:
             x = x * _dropout_mask(x, dropout)
     output = x.transpose(0, 1) if batch_first else x
-    return output, _stack(h_last), _stack(c_last) if c_last else None
+    return output, stack(h_last), stack(c_last) if c_last else None
 
 
 def _dropout_mask(x: Tensor, p: float) -> np.ndarray:
@@ -382,25 +383,3 @@ def _dropout_mask(x: Tensor, p: float) -> np.ndarray:
     keep = rng(None).random(tuple(x.shape)) >= p
     scale = 0.0 if p >= 1 else 1.0 / (1.0 - p)
     return (keep * scale).astype(x._data.dtype)
-
-
-def _cat_last(tensors: list[Tensor]) -> Tensor:
-    """``torch.cat(tensors, -1)``: the two directions' outputs side by side."""
-    arrays = [t._data for t in tensors]
-    out = np.concatenate(arrays, axis=-1)
-    cuts = np.cumsum([a.shape[-1] for a in arrays])[:-1]
-
-    def backward(g: np.ndarray) -> tuple:
-        return tuple(np.split(g, cuts, axis=-1))
-
-    return Tensor._make(out, tuple(tensors), backward, "CatBackward0")
-
-
-def _stack(tensors: list[Tensor]) -> Tensor:
-    """``torch.stack(tensors)``: the final states of every layer and direction."""
-    out = np.stack([t._data for t in tensors])
-
-    def backward(g: np.ndarray) -> tuple:
-        return tuple(g[i] for i in range(len(tensors)))
-
-    return Tensor._make(out, tuple(tensors), backward, "StackBackward0")

@@ -22,10 +22,17 @@ written ``\\\\``, a newline ``\\n``, a carriage return ``\\r``. ``"keys_escaped"
 usual case) says that no line holds a backslash, so none needs unescaping.
 
 Version 1 caches (no ``keys.offsets.npy``/``keys.hash.npy``) still load: their keys are read
-into a list. Saving writes version 2.
+into a list.
 
-Saving writes into a temporary directory beside the target and renames it into place, so a
-failure leaves an existing cache as it was.
+Saving a new cache writes version 2 into a temporary directory beside the target and renames it
+into place. Replacing an existing cache never leaves a moment without one, for a reader in
+another thread or process: the new files go into the same directory under fresh names
+(``vectors.<token>.npy``, ``keys.<token>.txt``, ...), then ``meta.json`` is replaced by one that
+names them (version 3: ``"files": {"vectors": ..., "keys": ..., "offsets": ..., "hash": ...}``)
+in one ``os.replace``, and only then are the old files deleted. ``meta.json`` is the pointer: a
+reader sees the old cache or the new one, whole. A reader that read the old ``meta.json`` just
+before the old files went reads ``meta.json`` again and opens the new ones (POSIX keeps files it
+already mapped readable after their deletion). A failure leaves an existing cache as it was.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ import contextlib
 import json
 import mmap
 import os
+import secrets
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
@@ -42,6 +50,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from ..._atomic import atomic_write
 from .._lazykeys import (
     KeyList,
     build_table,
@@ -58,11 +67,17 @@ from .errors import VectorFileError
 
 __all__ = ["escape_key", "read_cache", "read_meta", "unescape_key", "write_cache"]
 
-VERSION = 2
+VERSION = 3  # the newest this firstlayer reads; a new cache is written as version 2
 VECTORS_FILE = "vectors.npy"
 KEYS_FILE = "keys.txt"
 OFFSETS_FILE = "keys.offsets.npy"
 HASH_FILE = "keys.hash.npy"
+# The data files' roles and their names in a version 1 or 2 cache (version 3: meta's "files").
+DEFAULT_FILES = {
+    "vectors": VECTORS_FILE, "keys": KEYS_FILE, "offsets": OFFSETS_FILE, "hash": HASH_FILE,
+}
+# How often a reader opens a cache again when its files vanished because it was replaced.
+_OPEN_ATTEMPTS = 8
 
 
 # ---- reading ------------------------------------------------------------------------------------
@@ -83,6 +98,23 @@ def read_meta(path: str | os.PathLike) -> dict[str, Any]:
     return meta
 
 
+def file_names(meta: dict[str, Any]) -> dict[str, str]:
+    """The names of the data files (roles as in ``DEFAULT_FILES``) that ``meta`` points to."""
+    if meta.get("version", 1) < 3:
+        return dict(DEFAULT_FILES)
+    files = meta.get("files")
+    if not isinstance(files, dict) or set(files) != set(DEFAULT_FILES) or not all(
+        isinstance(n, str) and n and os.path.basename(n) == n and n != CACHE_META
+        for n in files.values()
+    ):
+        raise VectorFileError(
+            f"meta.json of a version 3 cache must name its files as {{'vectors', 'keys', "
+            f"'offsets', 'hash'}} -> a file name in the cache, got {files!r}: the cache is "
+            "damaged; save it again"
+        )
+    return dict(files)
+
+
 def _damaged(root: Path, what: str) -> VectorFileError:
     return VectorFileError(f"{str(root)!r}: {what}: the cache is damaged; save it again")
 
@@ -98,33 +130,34 @@ def _map_npy(root: Path, name: str) -> np.ndarray:
         raise _damaged(root, f"{name} can't be read ({err})") from None
 
 
-def _open_keys(root: Path, count: int, escaped: bool) -> KeyList:
-    """The keys of a version-2 cache, opened without reading them: ``keys.txt`` and the two
-    tables are memory-mapped, and only their sizes are checked (no work per key)."""
+def _open_keys(root: Path, count: int, escaped: bool, files: dict[str, str]) -> KeyList:
+    """The keys of a version-2 or 3 cache, opened without reading them: the keys file and the
+    two tables are memory-mapped, and only their sizes are checked (no work per key)."""
     # Plain ndarray views of the maps: indexing an np.memmap is several times slower.
-    offsets = _map_npy(root, OFFSETS_FILE).view(np.ndarray)
+    offsets_file, hash_file, keys_file = files["offsets"], files["hash"], files["keys"]
+    offsets = _map_npy(root, offsets_file).view(np.ndarray)
     if offsets.dtype != np.int64 or offsets.shape != (count + 1,):
         raise _damaged(
             root,
-            f"{OFFSETS_FILE} holds {offsets.shape} {offsets.dtype} but {count:,} keys need "
+            f"{offsets_file} holds {offsets.shape} {offsets.dtype} but {count:,} keys need "
             f"({count + 1},) int64",
         )
-    table = _map_npy(root, HASH_FILE).view(np.ndarray)
+    table = _map_npy(root, hash_file).view(np.ndarray)
     if table.dtype not in (np.int32, np.int64) or table.shape != (table_size(count),):
         raise _damaged(
             root,
-            f"{HASH_FILE} holds {table.shape} {table.dtype} but {count:,} keys need "
+            f"{hash_file} holds {table.shape} {table.dtype} but {count:,} keys need "
             f"({table_size(count)},) int32 or int64",
         )
-    keys_path = root / KEYS_FILE
+    keys_path = root / keys_file
     try:
         size = keys_path.stat().st_size
     except FileNotFoundError:
-        raise _damaged(root, f"{KEYS_FILE} is missing") from None
+        raise _damaged(root, f"{keys_file} is missing") from None
     if offsets[0] != 0 or offsets[-1] != size:
         raise _damaged(
             root,
-            f"{KEYS_FILE} has {size:,} bytes but {OFFSETS_FILE} says {int(offsets[-1]):,}",
+            f"{keys_file} has {size:,} bytes but {offsets_file} says {int(offsets[-1]):,}",
         )
     data: bytes | mmap.mmap = b""
     if size:  # mmap can't map an empty file
@@ -160,20 +193,8 @@ def read_cache(
     version-1 cache.
     """
     root = Path(path)
-    meta = read_meta(root)
-    count, dim = int(meta["count"]), int(meta["dim"])
-    vectors = np.load(root / VECTORS_FILE, mmap_mode="r", allow_pickle=False)
-    if vectors.shape != (count, dim):
-        raise VectorFileError(
-            f"{str(root)!r}: vectors.npy has shape {vectors.shape} but meta.json says "
-            f"({count}, {dim}): the cache is damaged; save it again"
-        )
-    keys: Sequence[str]
-    if meta.get("version", 1) >= 2:
-        # No "keys_escaped" (a hand-made meta.json): unescape to be safe, only slower.
-        keys = _open_keys(root, count, escaped=bool(meta.get("keys_escaped", True)))
-    else:
-        keys = _read_keys(root / KEYS_FILE, count)
+    keys, vectors = _open_current(root)
+    count, dim = vectors.shape
     if selector.limit is not None and selector.limit < count:
         limit = selector.limit
         keys = keys.head(limit) if isinstance(keys, KeyList) else keys[:limit]
@@ -206,6 +227,49 @@ def read_cache(
     return selector.keys, out.finish(), fields
 
 
+def _open_current(root: Path) -> tuple[Sequence[str], np.ndarray]:
+    """The keys and the memory-mapped matrix of the cache ``meta.json`` points to now.
+
+    A writer replacing the cache deletes the old files once the new ``meta.json`` is in place;
+    a reader that read the old one just before finds a file missing: it reads ``meta.json``
+    again and, if it points elsewhere now, opens the new files (a damaged cache, whose
+    ``meta.json`` stays the same, fails as it is)."""
+    meta = read_meta(root)
+    for attempt in range(_OPEN_ATTEMPTS):
+        try:
+            return _open_files(root, meta)
+        except (FileNotFoundError, VectorFileError):
+            try:
+                newer = read_meta(root)
+            except VectorFileError:
+                newer = meta
+            if newer == meta or attempt == _OPEN_ATTEMPTS - 1:
+                raise
+            meta = newer
+    raise AssertionError("unreachable")
+
+
+def _open_files(root: Path, meta: dict[str, Any]) -> tuple[Sequence[str], np.ndarray]:
+    """The keys and matrix of the files ``meta`` names (all opened or mapped before this
+    returns: from then on, deleting them does not affect the reader on POSIX)."""
+    count, dim = int(meta["count"]), int(meta["dim"])
+    files = file_names(meta)
+    vectors = np.load(root / files["vectors"], mmap_mode="r", allow_pickle=False)
+    if vectors.shape != (count, dim):
+        raise VectorFileError(
+            f"{str(root)!r}: {files['vectors']} has shape {vectors.shape} but meta.json says "
+            f"({count}, {dim}): the cache is damaged; save it again"
+        )
+    keys: Sequence[str]
+    if meta.get("version", 1) >= 2:
+        # No "keys_escaped" (a hand-made meta.json): unescape to be safe, only slower.
+        escaped = bool(meta.get("keys_escaped", True))
+        keys = _open_keys(root, count, escaped, files)
+    else:
+        keys = _read_keys(root / files["keys"], count)
+    return keys, vectors
+
+
 # ---- writing ------------------------------------------------------------------------------------
 def _key_files(keys: Sequence[str]) -> tuple[bytes, np.ndarray, np.ndarray, bool]:
     """``(keys.txt bytes, offsets, hash table, escaped)`` for ``keys``.
@@ -233,7 +297,8 @@ def _write_synced(path: Path, write: Callable[[IO[bytes]], object]) -> None:
 
 def write_cache(path: str | os.PathLike, keys: Sequence[str], vectors: np.ndarray) -> None:
     """Save ``keys`` (unique: ``save_vectors`` checks) and ``vectors`` as a cache directory at
-    ``path``, atomically."""
+    ``path``, atomically: a reader, even one in another process, sees the old cache or the new
+    one, never a missing or partial one."""
     target = Path(path)
     parent = target.parent
     if not parent.is_dir():
@@ -249,45 +314,71 @@ def write_cache(path: str | os.PathLike, keys: Sequence[str], vectors: np.ndarra
     count, dim = vectors.shape
     if len(keys) != count:
         raise ValueError(f"got {len(keys):,} keys but {count:,} vectors; they must match")
+    data, offsets, table, escaped = _key_files(keys)
+    meta: dict[str, Any] = {
+        "format": CACHE_MARKER,
+        "version": 2,
+        "count": count,
+        "dim": dim,
+        "dtype": str(vectors.dtype),
+        "keys_escaped": escaped,
+    }
+    parts = (vectors, data, offsets, table)
+    if target.exists():
+        _replace_cache(target, meta, parts)
+        return
+    # A new cache: a whole directory, renamed into place.
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))
     try:
-        data, offsets, table, escaped = _key_files(keys)
-
-        def save_array(array: np.ndarray) -> Callable[[IO[bytes]], None]:
-            return lambda f: np.save(f, np.ascontiguousarray(array), allow_pickle=False)
-
-        _write_synced(tmp / VECTORS_FILE, save_array(vectors))
-        _write_synced(tmp / KEYS_FILE, lambda f: f.write(data))
-        _write_synced(tmp / OFFSETS_FILE, save_array(offsets))
-        _write_synced(tmp / HASH_FILE, save_array(table))
-        meta = {
-            "format": CACHE_MARKER,
-            "version": VERSION,
-            "count": count,
-            "dim": dim,
-            "dtype": str(vectors.dtype),
-            "keys_escaped": escaped,
-        }
+        _write_files(tmp, DEFAULT_FILES, parts)
         (tmp / CACHE_META).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
-        _replace_dir(tmp, target)
+        os.replace(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
 
 
-def _replace_dir(new: Path, target: Path) -> None:
-    """Rename ``new`` to ``target``; an existing ``target`` cache is moved aside first and
-    deleted after (a directory can't be renamed over a non-empty one)."""
-    if not target.exists():
-        os.replace(new, target)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
-    os.rmdir(old)
-    os.replace(target, old)
+def _write_files(root: Path, names: dict[str, str], parts: tuple) -> None:
+    """The four data files, under ``names``, each flushed to the disk."""
+    vectors, data, offsets, table = parts
+
+    def save_array(array: np.ndarray) -> Callable[[IO[bytes]], None]:
+        return lambda f: np.save(f, np.ascontiguousarray(array), allow_pickle=False)
+
+    _write_synced(root / names["vectors"], save_array(vectors))
+    _write_synced(root / names["keys"], lambda f: f.write(data))
+    _write_synced(root / names["offsets"], save_array(offsets))
+    _write_synced(root / names["hash"], save_array(table))
+
+
+def _replace_cache(target: Path, meta: dict[str, Any], parts: tuple) -> None:
+    """Replace the cache at ``target`` without a moment when it is missing: the new files
+    beside the old ones under fresh names, then ``meta.json`` (the pointer) replaced in one
+    rename, then the old files deleted."""
     try:
-        os.replace(new, target)
+        old_names = file_names(read_meta(target))
+    except VectorFileError:  # a damaged cache is replaced too; its files may be anywhere
+        old_names = dict(DEFAULT_FILES)
+    token = secrets.token_hex(6)
+    names = {role: _token_name(default, token) for role, default in DEFAULT_FILES.items()}
+    try:
+        _write_files(target, names, parts)
+        meta = dict(meta, version=3, files=names)
+        with atomic_write(target / CACHE_META, "w", encoding="utf-8") as f:
+            f.write(json.dumps(meta, indent=1) + "\n")
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.replace(old, target)  # put the old cache back
+        for name in names.values():
+            with contextlib.suppress(OSError):
+                os.unlink(target / name)
         raise
-    shutil.rmtree(old, ignore_errors=True)
+    for name in set(old_names.values()) - set(names.values()):
+        # Readers that opened them keep their maps (POSIX); where an open file can't be
+        # deleted (Windows), it is left behind: unused, as meta.json no longer names it.
+        with contextlib.suppress(OSError):
+            os.unlink(target / name)
+
+
+def _token_name(name: str, token: str) -> str:
+    """``keys.offsets.npy`` -> ``keys.<token>.offsets.npy``: the files of one version."""
+    stem, _, rest = name.partition(".")
+    return f"{stem}.{token}.{rest}"

@@ -1,6 +1,6 @@
 """``firstlayer vectors ...``: inspect, convert, query and evaluate word-vector files.
 
-``firstlayer.cli`` wires :func:`add_parser` in as the ``vectors`` command; each subcommand is a
+:func:`add_vectors` declares the ``vectors`` command and its subcommands; each subcommand is a
 ``_run_<name>(args)`` function here. A mistake the user can fix (a missing file, an unknown
 word, a bad format name, a file that does not parse) becomes a ``UsageError``: one line on
 stderr, exit status 2, no traceback.
@@ -14,49 +14,23 @@ stderr, exit status 2, no traceback.
 from __future__ import annotations
 
 import argparse
-import functools
 import os
 import unicodedata
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .formats.detect import FORMATS  # the format names load() and save() take
+from ..vectors.formats.detect import FORMATS  # the format names load() and save() take
+from ._common import UsageError, user_errors
 
 if TYPE_CHECKING:
-    from .keyed import KeyedVectors
+    from ..vectors.keyed import KeyedVectors
 
 _KEYS_SHOWN = 8
-
-
-def _usage_error() -> type[Exception]:
-    from ..cli import UsageError
-
-    return UsageError
-
-
-def _user_errors(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Turn the errors a user can fix into ``UsageError``: one line, exit status 2."""
-
-    @functools.wraps(run)
-    def wrapper(args: argparse.Namespace) -> int:
-        usage_error = _usage_error()
-        try:
-            return run(args)
-        except usage_error:
-            raise
-        except KeyError as exc:  # KeyNotFoundError's message names the closest keys
-            raise usage_error(str(exc)) from None
-        except (OSError, ValueError, TypeError, EOFError) as exc:
-            message = " ".join(str(exc).split()) or type(exc).__name__
-            raise usage_error(message) from None
-
-    return wrapper
 
 
 def _check_format(name: str, allow_auto: bool) -> str:
     valid = (("auto",) if allow_auto else ()) + FORMATS
     if name not in valid:
-        raise _usage_error()(
+        raise UsageError(
             f"unknown vector format {name!r}; valid formats: {', '.join(valid)}"
         )
     return name
@@ -64,13 +38,13 @@ def _check_format(name: str, allow_auto: bool) -> str:
 
 def _load(path: str, fmt: str = "auto", **kw: Any) -> KeyedVectors:
     """``firstlayer.vectors.load``, with a missing file reported as a usage error."""
-    from . import load
+    from ..vectors import load
 
     fmt = _check_format(fmt, allow_auto=True)
     try:
         kv: KeyedVectors = load(path, format=fmt, **kw)
     except FileNotFoundError as exc:
-        raise _usage_error()(f"no such file: {exc.filename or path!r}") from None
+        raise UsageError(f"no such file: {exc.filename or path!r}") from None
     return kv
 
 
@@ -94,7 +68,7 @@ def _size(path: str) -> str:
 
 
 # ---- the subcommands --------------------------------------------------------------------------
-@_user_errors
+@user_errors
 def _run_info(args: argparse.Namespace) -> int:
     kv = _load(args.file, args.format)
     report = kv.load_report  # type: ignore[attr-defined]
@@ -110,29 +84,29 @@ def _run_info(args: argparse.Namespace) -> int:
     return 0
 
 
-@_user_errors
+@user_errors
 def _run_convert(args: argparse.Namespace) -> int:
     fmt = _check_format(args.to, allow_auto=False)
     if os.path.abspath(args.input) == os.path.abspath(args.output):
-        raise _usage_error()(f"input and output are the same file ({args.input!r})")
+        raise UsageError(f"input and output are the same file ({args.input!r})")
     kv = _load(args.input, args.from_format, limit=args.limit)
     kv.save(args.output, format=fmt)
     print(f"wrote {args.output}: {len(kv):,} vectors of dim {kv.vector_size}, format {fmt}")
     return 0
 
 
-@_user_errors
+@user_errors
 def _run_neighbors(args: argparse.Namespace) -> int:
-    from ._suggest import closest_keys
+    from ..vectors._suggest import closest_keys
 
     if args.topn < 1:
-        raise _usage_error()(f"--topn must be at least 1, got {args.topn}")
+        raise UsageError(f"--topn must be at least 1, got {args.topn}")
     kv = _load(args.file, args.format)
     for word in args.words:  # check every word before printing anything
         if word not in kv:
             close = closest_keys(word, kv.index_to_key, kv.key_to_index)
             hint = f"; closest keys: {', '.join(repr(k) for k in close)}" if close else ""
-            raise _usage_error()(f"{word!r} is not in {args.file} ({len(kv):,} keys){hint}")
+            raise UsageError(f"{word!r} is not in {args.file} ({len(kv):,} keys){hint}")
     for n, word in enumerate(args.words):
         if n:
             print()
@@ -145,13 +119,13 @@ def _run_neighbors(args: argparse.Namespace) -> int:
     return 0
 
 
-@_user_errors
+@user_errors
 def _run_evaluate(args: argparse.Namespace) -> int:
     if args.pairs is None and args.analogies is None:
-        raise _usage_error()("give --pairs FILE and/or --analogies FILE to evaluate against")
+        raise UsageError("give --pairs FILE and/or --analogies FILE to evaluate against")
     for path in (args.pairs, args.analogies):
         if path is not None and not os.path.isfile(path):
-            raise _usage_error()(f"no such file: {path!r}")
+            raise UsageError(f"no such file: {path!r}")
     kv = _load(args.file, args.format)
     options = {
         "restrict_vocab": args.restrict_vocab,
@@ -184,14 +158,14 @@ def _run_evaluate(args: argparse.Namespace) -> int:
 
 
 def _run_no_subcommand(args: argparse.Namespace) -> int:
-    raise _usage_error()(
+    raise UsageError(
         "a subcommand is required: info, convert, neighbors or evaluate "
         "(see 'firstlayer vectors --help')"
     )
 
 
 # ---- the parser -------------------------------------------------------------------------------
-def add_parser(subparsers: Any) -> None:
+def add_vectors(subparsers: Any) -> None:
     """Add ``vectors`` and its subcommands to ``firstlayer``'s subparsers."""
     p = subparsers.add_parser(
         "vectors",
