@@ -870,13 +870,16 @@ class Tensor:
 
     # ---- in-place forms of differentiable ops ------------------------------------------------
     def _inplace(self, what: str, op: Callable[[Tensor], Tensor]) -> Tensor:
-        """Run ``op`` and make ``self`` hold its result, as torch's in-place ops do.
+        """Run ``op`` (an out-of-place op) and make ``self`` hold its result, as torch's
+        in-place ops (``relu_``, ``F.dropout(inplace=True)``, ...) do; returns ``self``.
 
         Outside a recorded graph the values are written into the same buffer (views see them).
         Inside one (``self`` is an intermediate result that requires grad), ``self`` becomes the
-        op's output node and its old history moves to a hidden input (torch's "rebase"); its
-        buffer is then a new array, so views taken earlier keep the old values (torch would
-        update them). A leaf that requires grad is refused, as in torch.
+        op's output node and its old values and history move to a stand-in that the op reads
+        (torch's "rebase"). The old array is left as it was, so an earlier op that kept it for
+        its backward (tanh keeps its output) still gets the right gradient, where torch would
+        refuse at ``backward()`` ("modified by an inplace operation"); views taken earlier keep
+        the old values. A leaf that requires grad is refused, as in torch.
         """
         if is_grad_enabled() and self.requires_grad:
             if self.grad_fn is None:
@@ -913,8 +916,8 @@ class Tensor:
             pass
         elif m is not None:
             raise RuntimeError(
-                f"masked_fill_: the mask of shape {list(m.shape)} can't be broadcast to the "
-                f"tensor's shape {list(self._data.shape)} (in place, the tensor's shape wins)"
+                f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
+                f"of the mask {list(m.shape)}: in place, the mask must broadcast to the tensor"
             )
         return self._inplace("masked_fill_", lambda t: t.masked_fill(mask, value))
 

@@ -40,6 +40,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from .. import _check as check
 from .._atomic import atomic_write
 from .._errors import ValueRuntimeError
 
@@ -546,11 +547,6 @@ def _check_specials(specials: Iterable[str] | None) -> list[str]:
     return out
 
 
-def _check_min_freq(min_freq: Any) -> None:
-    if isinstance(min_freq, bool) or not isinstance(min_freq, numbers.Real):
-        raise TypeError(f"min_freq must be a number, got {type(min_freq).__name__} {min_freq!r}")
-
-
 def _place_specials(tokens: list[str], specials: list[str], special_first: bool) -> list[str]:
     return specials + tokens if special_first else tokens + specials
 
@@ -576,7 +572,7 @@ def vocab(
     >>> vocab({"b": 3, "a": 1, "c": 2}, min_freq=2, specials=["<unk>"]).get_itos()
     ['<unk>', 'b', 'c']
     """
-    _check_min_freq(min_freq)
+    check.number("min_freq", min_freq, finite=False)  # any count, as torchtext
     special_list = _check_specials(specials)
     special_set = set(special_list)
     tokens = [
@@ -619,10 +615,10 @@ def build_vocab_from_iterator(
     >>> build_vocab_from_iterator(lines, specials=["<unk>"]).get_itos()
     ['<unk>', 'a', 'b', 'c']
     """
-    _check_min_freq(min_freq)
+    check.number("min_freq", min_freq, finite=False)  # any count, as torchtext
     special_list = _check_specials(specials)
     if max_tokens is not None:
-        max_tokens = _index(max_tokens, "max_tokens")
+        max_tokens = check.integer("max_tokens", max_tokens)
         if max_tokens <= len(special_list):
             raise ValueError(
                 f"max_tokens={max_tokens} leaves no room besides the {len(special_list)} "

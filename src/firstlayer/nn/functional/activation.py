@@ -15,12 +15,11 @@ from ..._errors import TypeNotImplementedError, ValueRuntimeError
 from ...autograd import is_grad_enabled
 from ...ops import pointwise
 from ...tensor import Tensor
-from ._inplace import apply_inplace
 
 
-def relu(input: Tensor) -> Tensor:  # noqa: A002
-    """``max(x, 0)``; gradient 1 where x > 0, else 0."""
-    return pointwise.relu(input)
+def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """``max(x, 0)``; gradient 1 where x > 0, else 0. ``inplace=True`` is ``input.relu_()``."""
+    return input.relu_() if inplace else pointwise.relu(input)
 
 
 def tanh(input: Tensor) -> Tensor:  # noqa: A002
@@ -163,7 +162,7 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     >>> silu(torch.tensor([0.0, 2.0]))
     tensor([0.0000, 1.7616])
     """
-    return apply_inplace(input, _silu) if inplace else _silu(input)
+    return input._inplace("silu_", _silu) if inplace else _silu(input)
 
 
 def _leaky_relu(input: Tensor, negative_slope: float, name: str) -> Tensor:  # noqa: A002
@@ -202,4 +201,5 @@ def leaky_relu(
             f"({negative_slope}) which is not supported: use the out-of-place version "
             "(inplace=False)"
         )
-    return apply_inplace(input, lambda t: _leaky_relu(t, negative_slope, "LeakyReluBackward1"))
+    return input._inplace("leaky_relu_",
+                          lambda t: _leaky_relu(t, negative_slope, "LeakyReluBackward1"))

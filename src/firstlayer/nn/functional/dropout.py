@@ -11,7 +11,6 @@ from ... import _random
 from ..._errors import TypeRuntimeError
 from ..._random import Generator
 from ...tensor import Tensor
-from ._inplace import apply_inplace
 
 
 def check_probability(p: float) -> None:
@@ -76,4 +75,4 @@ def dropout(
             out = a._data * noise
         return Tensor._make(out, (a,), backward, "MulBackward0")
 
-    return apply_inplace(input, op) if inplace else op(input)
+    return input._inplace("dropout_", op) if inplace else op(input)

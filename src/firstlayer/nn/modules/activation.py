@@ -8,8 +8,17 @@ from .module import Module
 
 
 class ReLU(Module):
+    """``max(x, 0)`` elementwise; ``inplace=True`` overwrites the input (see ``Tensor.relu_``)."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return F.relu(input)
+        return F.relu(input, inplace=self.inplace)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
 
 class Tanh(Module):
