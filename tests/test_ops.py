@@ -52,14 +52,15 @@ def check_against_torch(
     rtol: float = 1e-5,
     atol: float = 1e-6,
     check_name: bool = True,
+    dtype: type = np.float32,
 ) -> None:
-    """Run ``expr`` in both libraries on float32 copies of ``arrays_in``; compare the output's
+    """Run ``expr`` in both libraries on ``dtype`` copies of ``arrays_in``; compare the output's
     dtype, shape, values and grad_fn name, then backpropagate the same random upstream gradient
     and compare every input's gradient."""
     requires = [True] * len(arrays_in) if requires is None else requires
     pairs = list(zip(arrays_in, requires))
-    ours_in = [fl.tensor(a.astype(np.float32), requires_grad=r) for a, r in pairs]
-    theirs_in = [torch.tensor(a.astype(np.float32), requires_grad=r) for a, r in pairs]
+    ours_in = [fl.tensor(a.astype(dtype), requires_grad=r) for a, r in pairs]
+    theirs_in = [torch.tensor(a.astype(dtype), requires_grad=r) for a, r in pairs]
     ours, theirs = expr(fl, *ours_in), expr(torch, *theirs_in)
 
     assert repr(ours.dtype) == repr(theirs.dtype)
@@ -97,7 +98,9 @@ def check_gradients(expr: Expr, arrays_in: list[np.ndarray], requires: list[bool
 
 def check(expr: Expr, arrays_in: list[np.ndarray], requires: list[bool] | None = None,
           **kw: Any) -> None:
+    """Against torch in float32 and in float64, then the float64 ``gradcheck``."""
     check_against_torch(expr, arrays_in, requires, **kw)
+    check_against_torch(expr, arrays_in, requires, dtype=np.float64, **kw)
     check_gradients(expr, arrays_in, requires)
 
 

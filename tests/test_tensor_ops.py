@@ -302,6 +302,8 @@ def test_index_errors() -> None:
                "index 3 is out of bounds")
     with pytest.raises(TypeError, match="int64 for index"):
         fl.zeros(3).gather(0, fl.tensor([0.0]))
+    same_error(lambda m: m.zeros(3).scatter_add(0, m.tensor([0]), m.ones(1, dtype=m.float64)),
+               RuntimeError, "Expected self.dtype to be equal to src.dtype")
 
 
 # ---- repeat, comparisons, logic, new_*, type_as ----------------------------------------------
@@ -373,7 +375,7 @@ INPLACE = {
     "clamp_min_only": lambda m, t: t.clamp_(min=0.0),
     "masked_fill_": lambda m, t: t.masked_fill_(t > 0, 0.25),
     "scatter_add_": lambda m, t: t.scatter_add_(0, m.zeros(2, *t.shape[1:], dtype=m.int64),
-                                                m.ones(2, *t.shape[1:])),
+                                                m.ones(2, *t.shape[1:], dtype=t.dtype)),
 }
 
 

@@ -238,6 +238,14 @@ def _scatter_checks(input: Tensor, dim: int, index: Tensor, src_shape: tuple | N
     return d, idx
 
 
+def _same_dtype(input: Tensor, src: Tensor, fn: str) -> None:
+    if src.dtype is not input.dtype:
+        raise TypeRuntimeError(
+            f"{fn}(): Expected self.dtype to be equal to src.dtype (got {input.dtype} and "
+            f"{src.dtype}); convert src with .to({input.dtype})"
+        )
+
+
 def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:  # noqa: A002
     """A copy of ``input`` with ``src[i][j][k]`` added at ``[index[i][j][k]][j][k]`` (dim 0);
     duplicate indices add up. Only the first ``index.shape`` block of ``src`` is read.
@@ -245,8 +253,9 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor: 
     >>> scatter_add(zeros(3), 0, tensor([0, 2, 0]), tensor([1.0, 2.0, 3.0]))
     tensor([4., 0., 2.])
     """
+    _same_dtype(input, src, "scatter_add")
     d, idx = _scatter_checks(input, dim, index, tuple(src.shape), "scatter_add")
-    x, s = input._data, src._data.astype(input._data.dtype, copy=False)
+    x, s = input._data, src._data
     block = tuple(slice(0, n) for n in idx.shape)
     out = x.copy()
     if x.ndim:
@@ -279,6 +288,8 @@ def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None, *,  # noqa:
     if src is None:
         raise TypeError("scatter() needs src (a Tensor) or value (a number)")
     ts = src if isinstance(src, Tensor) else None
+    if ts is not None:
+        _same_dtype(input, ts, "scatter")
     src_shape = tuple(ts.shape) if ts is not None else None
     d, idx = _scatter_checks(input, dim, index, src_shape, "scatter")
     x = input._data
@@ -286,7 +297,7 @@ def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None, *,  # noqa:
     out = x.copy()
     where_ = _along(idx, d) if x.ndim else ()
     if ts is not None:
-        s = ts._data.astype(x.dtype, copy=False)
+        s = ts._data
         out[where_] = s[block] if x.ndim else s.reshape(-1)[: idx.size][-1:]
     else:
         out[where_] = np.asarray(src).astype(x.dtype)
