@@ -1,8 +1,8 @@
 """``firstlayer.models.train_supervised``: fastText's supervised classifier.
 
 Checked here: fastText's hashes bit for bit (known values, and fastText itself: the
-``fasttext-numpy2`` package, in the ``test`` extra where it has a wheel), the SGD step of the compiled
-kernel against torch and against firstlayer's autograd, ``predict``/``test``/``test_label``
+``fasttext-numpy2`` package, in the ``test`` extra where it has a wheel), the SGD step of the
+compiled kernel against torch and against firstlayer's autograd, ``predict``/``test``/``test_label``
 against a direct computation from the two matrices, learning on a generated corpus, stability
 where fastText stops with "Encountered NaN", save/load, the errors, and the three commands.
 """

@@ -7,6 +7,7 @@ import bz2
 import gzip
 import io
 import random
+import threading
 
 import numpy as np
 import pytest
@@ -241,7 +242,16 @@ def test_kernels_follow_gensim_given_its_random_draws(sg):
     kernels retrace gensim's training: the same examples, noise words, learning rates and
     updates. What is left is gensim's table sigmoid (a logit about 0.03 low, no update past
     |f| >= 6) against our exact one: a few percent after an epoch, where any other mistake
-    (roles of context and centre, CBOW's step, the schedule) gives differences of 100%."""
+    (roles of context and centre, CBOW's step, the schedule) gives differences of 100%.
+
+    Where the difference comes from (measured here, seed 1, one worker so no threads): the
+    kernel with gensim's sigmoid table (C's integer ``1000 / 6 / 2 = 83`` buckets per unit,
+    the skip past |f| >= 6) and its one-target-at-a-time row updates ends within 4.8e-7 of
+    gensim (mean 3e-8; CBOW 3.6e-7, mean 1e-8): float32 summation order only. The table alone
+    leaves 0.08% of the movement (CBOW 0.10%, the update order); our exact sigmoid, which
+    autograd differentiates, leaves 1.24% of the movement of the input vectors and 1.48% of
+    the output rows' size (CBOW: 3.68% and 3.83%). The bounds are those with ~25% margin
+    (other seeds measure 1.2-1.5%, CBOW 3.4-5.2%)."""
     corpus = group_corpus(600) + zipf_corpus(0, sentences=100)  # one-word sentences too
     kw = dict(sg=sg, seed=1, workers=1, min_count=1, epochs=1, vector_size=16, window=3,
               sample=0.01)
@@ -266,9 +276,10 @@ def test_kernels_follow_gensim_given_its_random_draws(sg):
                                      np.zeros((0, 0), np.int64))
     moved = np.abs(g.wv.vectors - start).mean()
     differ = np.abs(g.wv.vectors - m.wv.vectors).mean()
-    assert differ < 0.1 * moved
+    bound_in, bound_out = (0.016, 0.019) if sg else (0.046, 0.048)  # measured x 1.25
+    assert differ < bound_in * moved, differ / moved
     differ_out = np.abs(g.syn1neg - m.syn1neg).mean()
-    assert differ_out < 0.1 * np.abs(g.syn1neg).mean()
+    assert differ_out < bound_out * np.abs(g.syn1neg).mean(), differ_out / np.abs(g.syn1neg).mean()
 
 
 @settings(max_examples=30, deadline=None)
@@ -346,10 +357,29 @@ def test_untrained_vectors_do_not_know_the_groups():
     assert group_purity(model) < 0.6  # chance is 0.21: the test above measures learning
 
 
-def test_workers_train_in_threads():
+def test_workers_train_in_threads(monkeypatch):
+    # The first three kernel calls wait for each other at a barrier: they can only all get
+    # through if three threads run the kernel at the same time (one thread doing every job
+    # would wait there alone and fail with BrokenBarrierError after the timeout).
+    real = kernels.train_batch_sg
+    barrier = threading.Barrier(3, timeout=30)
+    lock = threading.Lock()
+    calls: list[int] = []
+
+    def train_batch_sg(*args):
+        with lock:
+            calls.append(threading.get_ident())
+            first = len(calls) <= 3
+        if first:
+            barrier.wait()
+        return real(*args)
+
+    monkeypatch.setattr(kernels, "train_batch_sg", train_batch_sg)
     corpus = group_corpus(3000)
     model = Word2Vec(corpus, vector_size=24, window=2, min_count=1, sample=0, sg=1, epochs=8,
                      workers=3, batch_words=500, compute_loss=True, progress=False)
+    assert len(set(calls[:3])) == 3 and threading.get_ident() not in calls
+    assert len(calls) == 8 * 30  # 15,000 words an epoch in jobs of 500, each trained once
     assert group_purity(model) >= 0.9
     assert len(model.epoch_losses) == 8
 

@@ -65,7 +65,7 @@ def coverage() -> list[tuple[str, str, list[str], int]]:
             ours = _public(_resolve(ours_path))
         except (ImportError, AttributeError):
             ours = set()
-        rows.append((torch_path, kind, sorted(theirs & ours, key=str.lower), len(theirs)))
+        rows.append((torch_path, kind, sorted(theirs & ours, key=lambda n: (n.lower(), n)), len(theirs)))
     return rows
 
 

@@ -5,9 +5,9 @@ the tokens of a text (``_reading.Tokens``) into :class:`Lines`, fastText's ``get
 every line at once: each line's input rows (its words, or their character n-grams, then its
 hashed word n-grams) and its label ids, stored CSR.
 
->>> from ._args import SupervisedArgs
->>> from ._reading import tokenize
->>> tokens = tokenize([b"__label__x a b\n__label__y b c\n"])
+>>> from firstlayer.models.fasttext._args import SupervisedArgs
+>>> from firstlayer.models.fasttext._reading import tokenize
+>>> tokens = tokenize([b"__label__x a b\\n__label__y b c\\n"])
 >>> d = Dictionary.build(tokens, SupervisedArgs())
 >>> d.entries
 [b'b', b'</s>', b'a', b'c', b'__label__x', b'__label__y']

@@ -5,7 +5,7 @@ count and fastText's hash, and the text as ids into them), through the compiled
 ``_read_kernels.tokenize_block``. The helpers around it read a file in blocks that end at a
 newline, turn strings into such a block, and quote a file's line in an error message.
 
->>> t = tokenize([b"a b a\n"])
+>>> t = tokenize([b"a b a\\n"])
 >>> t.distinct, t.ids.tolist()
 ([b'a', b'b', b'</s>'], [0, 1, 0, 2])
 """

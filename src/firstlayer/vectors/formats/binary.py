@@ -23,6 +23,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from ._decode import decode_words
 from ._rows import GrowingRows
 from ._select import RowSelector
 from .detect import UTF8_BOM, parse_header
@@ -236,30 +237,20 @@ def _decode(
     when they are valid, else word by word (``data[starts[i]:spaces[i]]``; ``start`` is the
     file offset of ``data[0]``, for the error message). Returns the keys and how many were
     repaired."""
-    try:
-        keys = joined.tobytes().decode(encoding).split("\n")
-        if len(keys) == starts.size:  # else a word holds a newline: split it word by word
-            return keys, 0
-    except UnicodeDecodeError:
-        pass
-    keys, repaired = [], 0
-    for lo, hi in zip(starts.tolist(), spaces.tolist()):
-        word = data[lo:hi].tobytes()
-        try:
-            keys.append(word.decode(encoding))
-        except UnicodeDecodeError as err:
-            if unicode_errors == "strict":
-                bad = word[max(err.start - 12, 0) : err.end + 12]
-                raise VectorFileError(
-                    f"{name}, byte {start + lo:,}: the bytes {bad!r} (in the word "
-                    f"{word[:60]!r}) are not valid {encoding}. To load the file anyway pass "
-                    "unicode_errors='replace' (or 'ignore'); if the words are in another "
-                    "encoding, pass it, e.g. encoding='latin-1'. (Garbage words can also mean "
-                    "the header's dim is wrong.)"
-                ) from None
-            keys.append(word.decode(encoding, unicode_errors))
-            repaired += 1
-    return keys, repaired
+
+    def invalid(i: int, word: bytes, bad: bytes) -> Exception:
+        return VectorFileError(
+            f"{name}, byte {start + int(starts[i]):,}: the bytes {bad!r} (in the word "
+            f"{word[:60]!r}) are not valid {encoding}. To load the file anyway pass "
+            "unicode_errors='replace' (or 'ignore'); if the words are in another "
+            "encoding, pass it, e.g. encoding='latin-1'. (Garbage words can also mean "
+            "the header's dim is wrong.)"
+        )
+
+    def words() -> list[bytes]:
+        return [data[lo:hi].tobytes() for lo, hi in zip(starts.tolist(), spaces.tolist())]
+
+    return decode_words(joined.tobytes(), starts.size, words, encoding, unicode_errors, invalid)
 
 
 def check_binary_keys(keys: Sequence[str]) -> None:

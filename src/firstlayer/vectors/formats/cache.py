@@ -288,8 +288,9 @@ def _key_files(keys: Sequence[str]) -> tuple[bytes, np.ndarray, np.ndarray, bool
 
 
 def _write_synced(path: Path, write: Callable[[IO[bytes]], object]) -> None:
-    """Write a file and flush it to the disk before the directory is renamed into place."""
-    with open(path, "wb") as f:
+    """Write a new file (never over one: "x") and flush it to the disk before it is put in
+    use (its directory renamed into place, or meta.json pointed at it)."""
+    with open(path, "xb") as f:
         write(f)
         f.flush()
         os.fsync(f.fileno())
@@ -367,7 +368,7 @@ def _replace_cache(target: Path, meta: dict[str, Any], parts: tuple) -> None:
         with atomic_write(target / CACHE_META, "w", encoding="utf-8") as f:
             f.write(json.dumps(meta, indent=1) + "\n")
     except BaseException:
-        for name in names.values():
+        for name in set(names.values()) - set(old_names.values()):  # only what was new
             with contextlib.suppress(OSError):
                 os.unlink(target / name)
         raise

@@ -32,6 +32,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from ._decode import decode_words
 from ._rows import GrowingRows
 from ._select import RowSelector
 from .detect import UTF8_BOM, parse_header
@@ -171,29 +172,21 @@ class _TextReader:
     # -- keys -----------------------------------------------------------------------------------
     def _decode(self, raw: list[memoryview], line_numbers: np.ndarray) -> list[str]:
         """Decode a block's keys, all at once when they are valid."""
-        try:
-            keys = b"\n".join(raw).decode(self.encoding).split("\n")
-            if len(keys) == len(raw):
-                return keys
-        except UnicodeDecodeError:
-            pass
-        keys = []
-        for i, view in enumerate(raw):
-            key = view.tobytes()
-            try:
-                keys.append(key.decode(self.encoding))
-            except UnicodeDecodeError as err:
-                if self.unicode_errors == "strict":
-                    bad = key[max(err.start - 12, 0) : err.end + 12]
-                    raise self._error(
-                        int(line_numbers[i]),
-                        f"the bytes {bad!r} (in the word {key!r}) are not valid {self.encoding}. "
-                        "To load the file anyway pass unicode_errors='replace' (or 'ignore'); if "
-                        f"the file is not {self.encoding}, pass its encoding, e.g. "
-                        "encoding='latin-1'",
-                    ) from None
-                keys.append(key.decode(self.encoding, self.unicode_errors))
-                self.repaired += 1
+
+        def invalid(i: int, key: bytes, bad: bytes) -> Exception:
+            return self._error(
+                int(line_numbers[i]),
+                f"the bytes {bad!r} (in the word {key!r}) are not valid {self.encoding}. "
+                "To load the file anyway pass unicode_errors='replace' (or 'ignore'); if "
+                f"the file is not {self.encoding}, pass its encoding, e.g. "
+                "encoding='latin-1'",
+            )
+
+        keys, repaired = decode_words(
+            b"\n".join(raw), len(raw), lambda: [view.tobytes() for view in raw], self.encoding,
+            self.unicode_errors, invalid,
+        )
+        self.repaired += repaired
         return keys
 
     # -- numbers the compiled loop left to float() -----------------------------------------------
