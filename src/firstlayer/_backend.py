@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from typing import Any
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-import scipy.sparse as sp
 
 xp = np  # the array module; a GPU backend would swap this
 
@@ -121,7 +121,8 @@ def _one_hot_t(rows: np.ndarray, num_rows: int, scale: np.ndarray | None, dtype:
     # would otherwise scan and convert int64 ones itself (2 ms of the 2.3 ms build at N=400k).
     index = np.int32 if max(n, num_rows) < np.iinfo(np.int32).max else np.int64
     indptr = np.arange(n + 1, dtype=index)
-    return sp.csc_matrix((data, rows.astype(index, copy=False), indptr), shape=(num_rows, n))
+    return _sparse().csc_matrix((data, rows.astype(index, copy=False), indptr),
+                                shape=(num_rows, n))
 
 
 def scatter_add_rows(
@@ -234,13 +235,24 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 # Ops that split their own NumPy work between the threads (EmbeddingBag's max) call this.
 parallel_ranges = _parallel_ranges
 
-try:
-    # SciPy's C++ kernel behind ``csr_matrix @ dense``, called directly so that each thread runs
-    # it on its own range of rows, writing into its own rows of one output array (it releases
-    # the GIL). ``y += A @ x`` with A in CSR form; x and y flat and C-ordered.
-    from scipy.sparse._sparsetools import csr_matvecs as _csr_matvecs
-except ImportError:  # pragma: no cover - a SciPy that moved it: the public product, one thread
-    _csr_matvecs = None
+def _sparse() -> Any:
+    """``scipy.sparse``, imported on first use: it is ~0.1 s that ``import firstlayer`` (and a
+    script that never builds a sparse product) would otherwise pay."""
+    import scipy.sparse
+
+    return scipy.sparse
+
+
+def _matvecs() -> Any:
+    """SciPy's C++ kernel behind ``csr_matrix @ dense``, called directly so that each thread runs
+    it on its own range of rows, writing into its own rows of one output array (it releases the
+    GIL). ``y += A @ x`` with A in CSR form; x and y flat and C-ordered. None where a SciPy moved
+    it: then the public product runs, on one thread."""
+    try:
+        from scipy.sparse._sparsetools import csr_matvecs
+    except ImportError:  # pragma: no cover
+        return None
+    return csr_matvecs
 
 
 def csr_matmul(
@@ -269,8 +281,9 @@ def csr_matmul(
     indptr = indptr.astype(index, copy=False)
     indices = indices.astype(index, copy=False)
     data = data.astype(compute, copy=False)
-    if _csr_matvecs is None:  # pragma: no cover
-        product = sp.csr_matrix((data, indices, indptr), shape=(n_rows, n_cols)) @ dense
+    matvecs = _matvecs()
+    if matvecs is None:  # pragma: no cover
+        product = _sparse().csr_matrix((data, indices, indptr), shape=(n_rows, n_cols)) @ dense
         return np.asarray(product, dtype=dtype)
     # The kernel adds into ``out``, so it starts at zero. A fresh array's pages are only mapped
     # (and zeroed by the OS) when first written: writing the zeros in pieces, one per thread,
@@ -292,7 +305,7 @@ def csr_matmul(
         for p in range(first, last):
             start, stop = int(bounds[p]), int(bounds[p + 1])
             if stop > start:
-                _csr_matvecs(stop - start, n_cols, width, indptr[start : stop + 1], indices,
+                matvecs(stop - start, n_cols, width, indptr[start : stop + 1], indices,
                              data, flat_dense, out[start:stop].reshape(-1))
 
     _parallel_ranges(rows, pieces, nnz * width)
@@ -313,7 +326,7 @@ def csr_t_matmul(
     index = np.int32 if max(int(indptr[-1]), n_cols, n_rows) < np.iinfo(np.int32).max else np.int64
     if data.dtype == np.float16:
         data = data.astype(np.float32)  # SciPy's sparse matrices have no float16
-    a = sp.csr_matrix(
+    a = _sparse().csr_matrix(
         (data, indices.astype(index, copy=False), indptr.astype(index, copy=False)),
         shape=(n_rows, n_cols),
     )

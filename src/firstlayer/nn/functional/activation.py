@@ -8,7 +8,6 @@ import warnings
 from typing import Any
 
 import numpy as np
-from scipy import special
 
 from ... import _dtype
 from ..._errors import TypeNotImplementedError, ValueRuntimeError
@@ -119,6 +118,8 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
     x = _float_input(input, "GeluKernelImpl")
     t = x.dtype.type
     if approximate == "none":
+        from scipy import special  # here: importing it costs ~0.1 s that `import firstlayer` skips
+
         cdf = t(0.5) * (t(1) + special.erf(x * t(math.sqrt(0.5))))
         out = x * cdf
 

@@ -33,7 +33,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.special import expit
 
 from ... import _backend
 from ..._errors import TypeRuntimeError, ValueRuntimeError
@@ -203,6 +202,14 @@ def _rnn_forward(relu: bool) -> Any:
 
 
 # ---- GRU --------------------------------------------------------------------------------------
+def _expit(x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """The logistic sigmoid into ``out`` (scipy's, imported on first use so that
+    ``import firstlayer`` does not pay for scipy.special)."""
+    from scipy.special import expit
+
+    return expit(x, out=out)
+
+
 def _gru_forward(
     x: np.ndarray, h0: np.ndarray, c0: None, W_ih: np.ndarray, W_hh: np.ndarray,
     b_ih: np.ndarray | None, b_hh: np.ndarray | None, W_hr: None, reverse: bool,
@@ -216,7 +223,7 @@ def _gru_forward(
     h = h0
     for t in _order(L, reverse):
         gh = _hidden_product(h, W_hh, b_hh)
-        expit(xw[t, :, : 2 * H] + gh[:, : 2 * H], out=rz[t])
+        _expit(xw[t, :, : 2 * H] + gh[:, : 2 * H], out=rz[t])
         r, z = rz[t, :, :H], rz[t, :, H:]
         hn[t] = gh[:, 2 * H :]
         np.tanh(xw[t, :, 2 * H :] + r * hn[t], out=n[t])
@@ -260,9 +267,9 @@ def _lstm_forward(
     for t in _order(L, reverse):
         pre = xw[t] + _hidden_product(h, W_hh, b_hh)
         a = gates[t]
-        expit(pre[:, : 2 * H], out=a[:, : 2 * H])
+        _expit(pre[:, : 2 * H], out=a[:, : 2 * H])
         np.tanh(pre[:, 2 * H : 3 * H], out=a[:, 2 * H : 3 * H])
-        expit(pre[:, 3 * H :], out=a[:, 3 * H :])
+        _expit(pre[:, 3 * H :], out=a[:, 3 * H :])
         i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
         np.add(f * c_t, i * g, out=c[t])
         c_t = c[t]
