@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 
