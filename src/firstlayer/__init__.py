@@ -140,3 +140,21 @@ __all__ = [
     "rand_like", "randint", "randn", "randn_like", "randperm", "seed", "set_grad_enabled",
     "set_printoptions", "tensor", "text", "zeros", "zeros_like",
 ]
+
+# Subpackages that are heavier to import than most scripts need (vectors' file formats, the
+# trainers' compiled kernels, torch interop, the picture): loaded on first attribute access, so
+# `firstlayer.vectors.load(...)` works after a bare `import firstlayer` (as `torch.nn` does)
+# while `import firstlayer` stays light.
+_LAZY_SUBMODULES = ("demo", "interop", "models", "plot", "serialization", "vectors")
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY_SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY_SUBMODULES))
