@@ -1,4 +1,5 @@
-"""The README's small-model example runs as printed, on firstlayer and (imports swapped) on torch."""
+"""The README's small-model example runs as printed: on firstlayer, and on torch with the
+imports swapped."""
 
 from __future__ import annotations
 

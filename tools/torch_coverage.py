@@ -65,7 +65,8 @@ def coverage() -> list[tuple[str, str, list[str], int]]:
             ours = _public(_resolve(ours_path))
         except (ImportError, AttributeError):
             ours = set()
-        rows.append((torch_path, kind, sorted(theirs & ours, key=lambda n: (n.lower(), n)), len(theirs)))
+        have = sorted(theirs & ours, key=lambda n: (n.lower(), n))
+        rows.append((torch_path, kind, have, len(theirs)))
     return rows
 
 
