@@ -113,31 +113,39 @@ def conv1d(
     xp = np.pad(x, ((0, 0), (0, 0), (left, right))) if left or right else x
     l_out = (xp.shape[2] - span) // s + 1
     g_, cg, og = groups, c // groups, o // groups
-    # (N, C, L_out, k) windows, then rows of one group's channels x kernel positions
-    win = np.lib.stride_tricks.sliding_window_view(xp, span, axis=2)[:, :, ::s, ::d]
-    cols = win.reshape(n, g_, cg, l_out, k).transpose(1, 0, 3, 2, 4).reshape(g_, n * l_out, cg * k)
+    nl = n * l_out
+    # im2col with the batch and time last: cols[g, c, j, n, i] = x_padded[n, g C/G + c,
+    # i s + j d]. Each kernel position j is one copy of a strided slice whose rows (time) stay
+    # contiguous, and the products below need no other copy of the windows.
+    cols = np.empty((g_, cg, k, n, l_out), x.dtype)
+    for j in range(k):
+        part = xp[:, :, j * d: j * d + s * (l_out - 1) + 1: s]
+        cols[:, :, j] = part.reshape(n, g_, cg, l_out).transpose(1, 2, 0, 3)
+    cols2 = cols.reshape(g_, cg * k, nl)
     wmat = w.reshape(g_, og, cg * k)
-    out = _backend.matmul(cols, wmat.transpose(0, 2, 1))  # (G, N * L_out, O/G)
-    out = out.reshape(g_, n, l_out, og).transpose(1, 0, 3, 2).reshape(n, o, l_out)
+    prod = _backend.matmul(wmat, cols2)  # (G, O/G, N * L_out)
+    out = np.empty((n, o, l_out), x.dtype)  # contiguous, as torch's
+    view = prod.reshape(o, n, l_out).transpose(1, 0, 2)
     b = None if bias is None else bias._data
     if b is not None:
-        out = out + b[:, None]
+        np.add(view, b[:, None], out=out)
+    else:
+        out[...] = view
     needs_gx = input.requires_grad
 
     def backward(grad: np.ndarray) -> tuple:
         g3 = grad[None] if unbatched else grad
-        # (G, N * L_out, O/G): the rows of the output gradient, as the forward's product
-        gm = g3.reshape(n, g_, og, l_out).transpose(1, 0, 3, 2).reshape(g_, n * l_out, og)
-        gw = _backend.matmul(gm.transpose(0, 2, 1), cols).reshape(w.shape)
-        gb = None if b is None else g3.sum(axis=(0, 2))
+        # (G, O/G, N * L_out): the output gradient laid out as the forward's product
+        gm = np.ascontiguousarray(g3.transpose(1, 0, 2)).reshape(g_, og, nl)
+        gw = _backend.matmul(gm, cols2.transpose(0, 2, 1)).reshape(w.shape)
+        gb = None if b is None else gm.reshape(o, nl).sum(axis=1)
         gx = None
         if needs_gx:
-            gcols = _backend.matmul(gm, wmat).reshape(g_, n, l_out, cg, k)
+            gcols = _backend.matmul(wmat.transpose(0, 2, 1), gm).reshape(g_ * cg, k, n, l_out)
             gxp = np.zeros(xp.shape, x.dtype)
             for j in range(k):  # kernel position j read x_padded[i * s + j * d]
-                part = gcols[..., j].transpose(1, 0, 3, 2).reshape(n, c, l_out)
-                gxp[:, :, j * d: j * d + s * (l_out - 1) + 1: s] += part
-            gx = gxp[:, :, left: left + length]
+                gxp[:, :, j * d: j * d + s * (l_out - 1) + 1: s] += gcols[:, j].transpose(1, 0, 2)
+            gx = gxp[:, :, left: left + length] if left or right else gxp
             if unbatched:
                 gx = gx[0]
         return gx, gw, gb
