@@ -8,13 +8,13 @@ from typing import Any
 
 import numpy as np
 
+from ... import _check as check
 from ... import _dtype
 from ...tensor import Tensor
 from .. import functional as F
 from .. import init
 from ..functional.conv import same_padding, single
 from ..parameter import Parameter
-from .embedding import _check_size
 from .module import Module
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
@@ -64,8 +64,8 @@ class Conv1d(Module):
         dtype: Any = None,
     ) -> None:
         super().__init__()
-        self.in_channels = _check_size("in_channels", in_channels)
-        self.out_channels = _check_size("out_channels", out_channels)
+        self.in_channels = check.non_negative_int("in_channels", in_channels)
+        self.out_channels = check.non_negative_int("out_channels", out_channels)
         if groups <= 0:
             raise ValueError(f"groups must be a positive integer, got groups={groups}")
         if in_channels % groups != 0:

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ... import _check as check
 from ... import _dtype
 from ...autograd import no_grad
 from ...tensor import Tensor
@@ -16,14 +17,6 @@ from ..parameter import Parameter
 from .module import Module
 
 _MISSING: Any = object()
-
-
-def _check_size(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__})")
-    if value < 0:
-        raise ValueError(f"{name} must be >= 0, got {value}")
-    return int(value)
 
 
 class TokenTable(Module):
@@ -57,12 +50,12 @@ class TokenTable(Module):
         """Check and store the table's settings, then make ``weight``: ``_weight`` as it is
         (its shape checked), else a new ``(V, D)`` table initialised by
         :meth:`reset_parameters`."""
-        self.num_embeddings = _check_size("num_embeddings", num_embeddings)
-        self.embedding_dim = _check_size("embedding_dim", embedding_dim)
+        self.num_embeddings = check.non_negative_int("num_embeddings", num_embeddings)
+        self.embedding_dim = check.non_negative_int("embedding_dim", embedding_dim)
         if padding_idx is not None:
             padding_idx = normalize_padding_idx(padding_idx, self.num_embeddings)
-        if max_norm is not None and not max_norm > 0:
-            raise ValueError(f"max_norm must be > 0, got {max_norm}")
+        if max_norm is not None:  # inf is accepted, as torch does (no rescaling then)
+            max_norm = check.number("max_norm", max_norm, low=0, low_open=True, finite=False)
         self.padding_idx = padding_idx
         self.max_norm = max_norm
         self.norm_type = norm_type

@@ -7,12 +7,12 @@ from typing import Any
 
 import numpy as np
 
+from ... import _check as check
 from ... import _dtype
 from ...tensor import Tensor
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
-from .embedding import _check_size
 from .module import Module
 
 
@@ -39,8 +39,8 @@ class Linear(Module):
         dtype: Any = None,
     ) -> None:
         super().__init__()
-        self.in_features = _check_size("in_features", in_features)
-        self.out_features = _check_size("out_features", out_features)
+        self.in_features = check.non_negative_int("in_features", in_features)
+        self.out_features = check.non_negative_int("out_features", out_features)
         d = _dtype.to_dtype(dtype) if dtype is not None else _dtype.default_float
         self.weight = Parameter(Tensor._wrap(np.empty((self.out_features, self.in_features), d.np)))
         if bias:
