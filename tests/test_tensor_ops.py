@@ -494,3 +494,92 @@ def test_legacy_constructors() -> None:
         assert isinstance(m.LongTensor([1]), m.Tensor)
     with pytest.raises(TypeError, match="integer sizes"):
         fl.Tensor(2, 1.5)
+
+
+# ---- more elementwise maths, reordering, triangles, selection --------------------------------
+POSITIVE_AWAY = st.floats(0.25, 3.0, width=32)
+STEPS = st.sampled_from([-2.625, -1.375, -0.375, 0.375, 0.625, 1.375, 2.625])  # off the jumps
+MORE_UNARY: dict[str, tuple[Any, st.SearchStrategy]] = {
+    "log1p": (lambda m, x: x.log1p(), POSITIVE_AWAY),
+    "log1p_fn": (lambda m, x: m.log1p(x), POSITIVE_AWAY),
+    "reciprocal": (lambda m, x: x.reciprocal(), SIGNED),
+    "rsqrt": (lambda m, x: m.rsqrt(x), POSITIVE_AWAY),
+    "sin": (lambda m, x: x.sin(), SIGNED),
+    "cos": (lambda m, x: m.cos(x), SIGNED),
+    "sign": (lambda m, x: x.sign() * x, SIGNED),
+    "floor": (lambda m, x: x.floor() + x, STEPS),
+    "ceil": (lambda m, x: m.ceil(x) * x, STEPS),
+    "round": (lambda m, x: x.round() + x, STEPS),
+    "round_decimals": (lambda m, x: m.round(x, decimals=1) + x, STEPS),
+    "square": (lambda m, x: m.square(x), SIGNED),
+    "flip": (lambda m, x: x.flip(-1) * m.arange(x.shape[-1] if x.dim() else 1), SIGNED),
+    "roll": (lambda m, x: m.roll(x, 1) * m.arange(x.numel()).reshape(x.shape), SIGNED),
+    "masked_select": (lambda m, x: x.masked_select(x > 0), SIGNED),
+    "repeat_interleave": (lambda m, x: m.repeat_interleave(x, 2) * m.arange(2 * x.numel()),
+                          SIGNED),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MORE_UNARY))
+@settings(max_examples=10, deadline=None)
+@given(data=st.data())
+def test_more_unary(name: str, data: st.DataObject) -> None:
+    expr, elements = MORE_UNARY[name]
+    shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=3))
+    check(expr, [data.draw(arrays(shape, elements))])
+
+
+@pytest.mark.parametrize("diagonal", [-1, 0, 2])
+@pytest.mark.parametrize("upper", [True, False])
+def test_tril_triu(diagonal: int, upper: bool) -> None:
+    x = np.random.default_rng(5).standard_normal((2, 3, 4))
+    check(lambda m, t: t.triu(diagonal) if upper else m.tril(t, diagonal), [x])
+
+
+def test_repeat_interleave_along_a_dim_and_with_counts() -> None:
+    x = np.random.default_rng(6).standard_normal((3, 2))
+    check(lambda m, t: t.repeat_interleave(2, dim=0), [x])
+    check(lambda m, t: t.repeat_interleave(m.tensor([1, 0, 3]), dim=0), [x])
+    same_error(lambda m: m.zeros(3).repeat_interleave(m.tensor([1, 2])), RuntimeError,
+               "repeats must have the same size as input along dim")
+
+
+def test_products_and_shape_likes() -> None:
+    rng = np.random.default_rng(7)
+    v, w, a = rng.standard_normal(3), rng.standard_normal(4), rng.standard_normal((3, 3))
+    check(lambda m, x, y: m.outer(x, y), [v, w])
+    check(lambda m, x, y: x.outer(y), [v, w])
+    check(lambda m, x, y: m.dot(x, y[:3]), [v, w])
+    check(lambda m, x: x.mm(x), [a])
+    check(lambda m, x: x.unsqueeze(0).bmm(x.unsqueeze(0)), [a])
+    check(lambda m, x: x[:1].expand_as(x), [a])
+    check(lambda m, x: x.reshape(9).view_as(x), [a])
+    check(lambda m, x: x.t().reshape_as(x), [a], check_name=False)  # torch: a copy's name
+    same_error(lambda m: m.dot(m.zeros(2), m.zeros(3)), RuntimeError, "inconsistent tensor size")
+
+
+def test_unique_and_float_predicates() -> None:
+    for m in (torch, fl):
+        x = m.tensor([3, 1, 3, 2, 1])
+        values, inverse, counts = x.unique(return_inverse=True, return_counts=True)
+        assert values.tolist() == [1, 2, 3] and inverse.tolist() == [2, 0, 2, 1, 0]
+        assert counts.tolist() == [2, 1, 2]
+        assert m.unique(m.tensor([[1, 2], [1, 2]]), dim=0).tolist() == [[1, 2]]
+        f = m.tensor([1.0, float("nan"), float("inf")])
+        assert f.isnan().tolist() == [False, True, False]
+        assert m.isinf(f).tolist() == [False, False, True]
+        assert m.isfinite(f).tolist() == [True, False, False]
+
+
+def test_more_module_level_forms() -> None:
+    for m in (torch, fl):
+        x = m.tensor([[1.0, -2.0], [3.0, 4.0]])
+        assert m.relu_(x.clone()).tolist() == [[1.0, 0.0], [3.0, 4.0]]
+        assert m.clamp_(x.clone(), 0, 2).tolist() == [[1.0, 0.0], [2.0, 2.0]]
+        assert m.zero_(x.clone()).tolist() == [[0.0, 0.0], [0.0, 0.0]]
+        assert m.fill_(x.clone(), 7).tolist() == [[7.0, 7.0], [7.0, 7.0]]
+        assert m.is_floating_point(x) and not m.is_floating_point(m.tensor([1]))
+        assert m.greater(x, 0).tolist() == [[True, False], [True, True]]
+        assert m.less_equal(x, 1).tolist() == [[True, True], [False, False]]
+        assert m.not_equal(x, 1).tolist() == [[False, True], [True, True]]
+        assert m.detach(x.requires_grad_()).requires_grad is False

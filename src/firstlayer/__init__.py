@@ -35,14 +35,21 @@ from ._functions import (
     allclose,
     bmm,
     clamp,
+    clamp_,
     clamp_max,
     clamp_min,
     clip,
+    clip_,
     clone,
+    detach,
     div,
+    dot,
     equal,
     exp,
+    fill_,
     flatten,
+    flip,
+    is_floating_point,
     is_tensor,
     log,
     log_softmax,
@@ -55,19 +62,28 @@ from ._functions import (
     mul,
     neg,
     numel,
+    outer,
     permute,
     pow,  # noqa: A004
     relu,
+    relu_,
+    repeat_interleave,
     reshape,
+    roll,
+    round,  # noqa: A004
     sigmoid,
     softmax,
     sqrt,
+    square,
     squeeze,
     sub,
     t,
     tanh,
     transpose,
+    tril,
+    triu,
     unsqueeze,
+    zero_,
 )
 from ._printing import get_printoptions, set_printoptions
 from ._random import Generator, default_generator, initial_seed, manual_seed, seed
@@ -92,10 +108,37 @@ from .creation import (
     zeros_like,
 )
 from .ops.arithmetic import eq, ge, gt, le, lt, ne
+from .ops.arithmetic import ge as greater_equal
+from .ops.arithmetic import gt as greater
+from .ops.arithmetic import le as less_equal
+from .ops.arithmetic import lt as less
+from .ops.arithmetic import ne as not_equal
 from .ops.extrema import amax, amin, argmax, argmin, max, maximum, min, minimum  # noqa: A004
-from .ops.indexing import gather, index_select, nonzero, scatter, scatter_add, where
+from .ops.indexing import (
+    gather,
+    index_select,
+    masked_select,
+    nonzero,
+    scatter,
+    scatter_add,
+    unique,
+    where,
+)
 from .ops.join import cat, chunk, concat, concatenate, split, stack, unbind
 from .ops.moments import std, std_mean, var, var_mean
+from .ops.pointwise import (
+    ceil,
+    cos,
+    floor,
+    isfinite,
+    isinf,
+    isnan,
+    log1p,
+    reciprocal,
+    rsqrt,
+    sign,
+    sin,
+)
 from .ops.reduction import all, any, logsumexp, mean, norm, prod, sum  # noqa: A004
 from .ops.scan import cumprod, cumsum
 from .ops.sorting import argsort, sort, topk
@@ -128,6 +171,10 @@ __all__ = [
     "nonzero", "numel", "permute", "pow", "relu", "reshape", "scatter", "scatter_add",
     "sigmoid", "softmax", "split", "sqrt", "squeeze", "stack", "sub", "t", "tanh", "transpose",
     "unbind", "unsqueeze", "where",
+    "ceil", "clamp_", "clip_", "cos", "detach", "dot", "fill_", "flip", "floor", "greater",
+    "greater_equal", "is_floating_point", "isfinite", "isinf", "isnan", "less", "less_equal",
+    "log1p", "masked_select", "not_equal", "outer", "reciprocal", "relu_", "repeat_interleave",
+    "roll", "round", "rsqrt", "sign", "sin", "square", "tril", "triu", "unique", "zero_",
     # reductions, scans and sorting (ops/reduction, moments, extrema, scan, sorting)
     "all", "amax", "amin", "any", "argmax", "argmin", "argsort", "cumprod", "cumsum",
     "logsumexp", "max", "maximum", "mean", "min", "minimum", "norm", "prod", "return_types",

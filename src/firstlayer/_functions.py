@@ -94,6 +94,82 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
     return out
 
 
+def dot(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    """The inner product of two 1-D tensors of one length."""
+    if input.dim() != 1 or other.dim() != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input.dim()}D and {other.dim()}D "
+                           "tensors")
+    if input.shape[0] != other.shape[0]:
+        raise RuntimeError(
+            f"inconsistent tensor size, expected tensor [{input.shape[0]}] and src "
+            f"[{other.shape[0]}] to have the same number of elements, but got "
+            f"{input.shape[0]} and {other.shape[0]} elements respectively"
+        )
+    return input @ other
+
+
+def outer(input: Tensor, vec2: Tensor) -> Tensor:  # noqa: A002
+    """``input[i] * vec2[j]``: shape ``(n, m)`` from 1-D tensors of n and m."""
+    if input.dim() != 1 or vec2.dim() != 1:
+        raise RuntimeError(f"outer: expected 1-D tensors, got {input.dim()}D and {vec2.dim()}D")
+    return input.unsqueeze(1) * vec2
+
+
+def flip(input: Tensor, dims: Any) -> Tensor:  # noqa: A002
+    return _tensor(input, "flip").flip(dims)
+
+
+def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:  # noqa: A002
+    return _tensor(input, "roll").roll(shifts, dims)
+
+
+def tril(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
+    return _tensor(input, "tril").tril(diagonal)
+
+
+def triu(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
+    return _tensor(input, "triu").triu(diagonal)
+
+
+def repeat_interleave(input: Tensor, repeats: Any, dim: int | None = None) -> Tensor:  # noqa: A002
+    return _tensor(input, "repeat_interleave").repeat_interleave(repeats, dim)
+
+
+def square(input: Tensor) -> Tensor:  # noqa: A002
+    return _tensor(input, "square").square()
+
+
+def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001, A002
+    return _tensor(input, "round").round(decimals)
+
+
+def detach(input: Tensor) -> Tensor:  # noqa: A002
+    return _tensor(input, "detach").detach()
+
+
+def is_floating_point(input: Tensor) -> bool:  # noqa: A002
+    return _tensor(input, "is_floating_point").is_floating_point()
+
+
+def zero_(input: Tensor) -> Tensor:  # noqa: A002
+    return _tensor(input, "zero_").zero_()
+
+
+def fill_(input: Tensor, value: Any) -> Tensor:  # noqa: A002
+    return _tensor(input, "fill_").fill_(value)
+
+
+def relu_(input: Tensor) -> Tensor:  # noqa: A002
+    return _tensor(input, "relu_").relu_()
+
+
+def clamp_(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A001, A002
+    return _tensor(input, "clamp_").clamp_(min, max)
+
+
+clip_ = clamp_
+
+
 def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A001, A002
     return _tensor(input, "clamp").clamp(min, max)
 

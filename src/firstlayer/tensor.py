@@ -843,6 +843,97 @@ class Tensor:
 
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
 
+    # ---- more elementwise maths, reordering, triangles (ops/pointwise.py, ops/shape.py) -------
+    def log1p(self) -> Tensor:
+        return _ops().pointwise.log1p(self)
+
+    def reciprocal(self) -> Tensor:
+        return _ops().pointwise.reciprocal(self)
+
+    def rsqrt(self) -> Tensor:
+        return _ops().pointwise.rsqrt(self)
+
+    def sin(self) -> Tensor:
+        return _ops().pointwise.sin(self)
+
+    def cos(self) -> Tensor:
+        return _ops().pointwise.cos(self)
+
+    def sign(self) -> Tensor:
+        return _ops().pointwise.sign(self)
+
+    def floor(self) -> Tensor:
+        return _ops().pointwise.floor(self)
+
+    def ceil(self) -> Tensor:
+        return _ops().pointwise.ceil(self)
+
+    def round(self, decimals: builtins.int = 0) -> Tensor:
+        return _ops().pointwise.round(self, decimals=decimals)
+
+    def square(self) -> Tensor:
+        return self**2
+
+    def isnan(self) -> Tensor:
+        return _ops().pointwise.isnan(self)
+
+    def isinf(self) -> Tensor:
+        return _ops().pointwise.isinf(self)
+
+    def isfinite(self) -> Tensor:
+        return _ops().pointwise.isfinite(self)
+
+    def flip(self, *dims: Any) -> Tensor:
+        return _ops().shape.flip(self, _shape_args(dims))
+
+    def roll(self, shifts: Any, dims: Any = None) -> Tensor:
+        return _ops().shape.roll(self, shifts, dims)
+
+    def tril(self, diagonal: builtins.int = 0) -> Tensor:
+        return _ops().shape.triangle(self, diagonal, upper=False)
+
+    def triu(self, diagonal: builtins.int = 0) -> Tensor:
+        return _ops().shape.triangle(self, diagonal, upper=True)
+
+    def repeat_interleave(self, repeats: Any, dim: builtins.int | None = None) -> Tensor:
+        return _ops().shape.repeat_interleave(self, repeats, dim)
+
+    def masked_select(self, mask: Tensor) -> Tensor:
+        return _ops().indexing.masked_select(self, mask)
+
+    def unique(self, sorted: builtins.bool = True, return_inverse: builtins.bool = False,
+               return_counts: builtins.bool = False, dim: builtins.int | None = None) -> Any:
+        return _ops().indexing.unique(self, sorted, return_inverse, return_counts, dim)
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        return self.expand(*other.shape)
+
+    def view_as(self, other: Tensor) -> Tensor:
+        return self.view(*other.shape)
+
+    def reshape_as(self, other: Tensor) -> Tensor:
+        return self.reshape(*other.shape)
+
+    def mm(self, mat2: Tensor) -> Tensor:
+        from ._functions import mm
+
+        return mm(self, mat2)
+
+    def bmm(self, mat2: Tensor) -> Tensor:
+        from ._functions import bmm
+
+        return bmm(self, mat2)
+
+    def dot(self, other: Tensor) -> Tensor:
+        from ._functions import dot
+
+        return dot(self, other)
+
+    def outer(self, vec2: Tensor) -> Tensor:
+        from ._functions import outer
+
+        return outer(self, vec2)
+
     # ---- new tensors like this one (same dtype unless told) ------------------------------------
     def new_tensor(self, data: Any, dtype: Any = None, device: Any = None,
                    requires_grad: builtins.bool = False) -> Tensor:

@@ -313,3 +313,34 @@ def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None, *,  # noqa:
 
     return Tensor._make(out, (input, ts), backward,
                         "ScatterBackward0" if ts is not None else "ScatterBackward1")
+
+
+def masked_select(input: Tensor, mask: Tensor) -> Tensor:  # noqa: A002
+    """The elements where ``mask`` (broadcast with ``input``) is True, as a 1-D tensor."""
+    m = _bool_mask(mask, "masked_select", "mask")
+    shape = _broadcast_shape(input._data.shape, m.shape, names=("input", "mask"))
+    x, mb = np.broadcast_to(input._data, shape), np.broadcast_to(m, shape)
+    out = x[mb]
+
+    def backward(g: np.ndarray) -> tuple:
+        full = np.zeros(shape, g.dtype)
+        full[mb] = g
+        return (unbroadcast(full, input._data.shape),)
+
+    return Tensor._make(out, (input,), backward, "MaskedSelectBackward0")
+
+
+def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,  # noqa: A002
+           return_counts: bool = False, dim: int | None = None) -> Any:
+    """The distinct values (sorted), and optionally where each element went and how often each
+    value occurs. No gradient flows (as in torch, where ``Unique`` is not differentiable)."""
+    x = input._data
+    axis = None if dim is None else input._dim_index(dim)
+    values, inverse, counts = np.unique(x, return_inverse=True, return_counts=True, axis=axis)
+    out: list[Tensor] = [Tensor._wrap(values)]
+    if return_inverse:
+        shape = x.shape if axis is None else (x.shape[axis],)
+        out.append(Tensor._wrap(inverse.reshape(shape).astype(np.int64)))
+    if return_counts:
+        out.append(Tensor._wrap(counts.astype(np.int64)))
+    return out[0] if len(out) == 1 else tuple(out)

@@ -162,3 +162,93 @@ def _scalar_target(input: Tensor, lo: Any, hi: Any) -> np.dtype:
     if x.dtype.kind == "b":
         return np.dtype(np.int64)
     return x.dtype
+
+
+def log1p(a: Tensor) -> Tensor:
+    """``log(1 + x)``, exact for small x; d/dx = 1 / (1 + x)."""
+    x = _float(a)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.log1p(x)
+
+    def backward(g: np.ndarray) -> tuple:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (g / (1 + x),)
+
+    return Tensor._make(out, (a,), backward, "Log1PBackward0")
+
+
+def reciprocal(a: Tensor) -> Tensor:
+    """``1 / x``; d/dx = -1 / x²."""
+    with np.errstate(divide="ignore"):
+        out = np.reciprocal(_float(a))
+
+    def backward(g: np.ndarray) -> tuple:
+        return (-g * out * out,)
+
+    return Tensor._make(out, (a,), backward, "ReciprocalBackward0")
+
+
+def rsqrt(a: Tensor) -> Tensor:
+    """``1 / sqrt(x)``; d/dx = -x^(-3/2) / 2."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = 1 / np.sqrt(_float(a))
+
+    def backward(g: np.ndarray) -> tuple:
+        return (g * -0.5 * out * out * out,)
+
+    return Tensor._make(out, (a,), backward, "RsqrtBackward0")
+
+
+def sin(a: Tensor) -> Tensor:
+    x = _float(a)
+
+    def backward(g: np.ndarray) -> tuple:
+        return (g * np.cos(x),)
+
+    return Tensor._make(np.sin(x), (a,), backward, "SinBackward0")
+
+
+def cos(a: Tensor) -> Tensor:
+    x = _float(a)
+
+    def backward(g: np.ndarray) -> tuple:
+        return (-g * np.sin(x),)
+
+    return Tensor._make(np.cos(x), (a,), backward, "CosBackward0")
+
+
+def _flat(fn: Any, name: str) -> Any:
+    """A step function (sign, floor, ceil, round): its gradient is 0 wherever it exists."""
+
+    def op(a: Tensor) -> Tensor:
+        def backward(g: np.ndarray) -> tuple:
+            return (np.zeros_like(g),)
+
+        return Tensor._make(fn(a._data), (a,), backward, name)
+
+    op.__name__ = name
+    return op
+
+
+sign = _flat(np.sign, "SignBackward0")
+floor = _flat(np.floor, "FloorBackward0")
+ceil = _flat(np.ceil, "CeilBackward0")
+
+
+def round(a: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001
+    """Round half to even (as torch and NumPy do), to ``decimals`` places; gradient 0."""
+    op = _flat(lambda x: np.round(x, decimals),
+               "RoundBackward0" if decimals == 0 else "RoundBackward1")
+    return op(a)
+
+
+def isnan(a: Tensor) -> Tensor:
+    return Tensor._wrap(np.isnan(a._data))
+
+
+def isinf(a: Tensor) -> Tensor:
+    return Tensor._wrap(np.isinf(a._data))
+
+
+def isfinite(a: Tensor) -> Tensor:
+    return Tensor._wrap(np.isfinite(a._data))

@@ -154,6 +154,72 @@ def repeat(a: Tensor, sizes: tuple[int, ...]) -> Tensor:
     return Tensor._make(out, (a,), backward, "RepeatBackward0")
 
 
+def flip(a: Tensor, dims: tuple[int, ...]) -> Tensor:
+    """Reverse the order along each of ``dims`` (a copy, as in torch)."""
+    axes = tuple(a._dim_index(d) for d in dims)
+    out = np.flip(a._data, axes).copy() if a.dim() else a._data.copy()
+
+    def backward(g: np.ndarray) -> tuple:
+        return (np.flip(g, axes) if axes else g,)
+
+    return Tensor._make(out, (a,), backward, "FlipBackward0")
+
+
+def roll(a: Tensor, shifts: Any, dims: Any = None) -> Tensor:
+    """Shift elements along ``dims`` (the flattened tensor when None), wrapping around."""
+    axes = None if dims is None else (
+        a._dim_index(dims) if isinstance(dims, int) else tuple(a._dim_index(d) for d in dims))
+    out = np.roll(a._data, shifts, axes)
+
+    def backward(g: np.ndarray) -> tuple:
+        back = -np.asarray(shifts)
+        return (np.roll(g, back if back.ndim else int(back), axes),)
+
+    return Tensor._make(out, (a,), backward, "RollBackward0")
+
+
+def triangle(a: Tensor, diagonal: int, upper: bool) -> Tensor:
+    """``tril``/``triu``: the last two dims' lower/upper triangle (from ``diagonal``), zeros
+    elsewhere; the gradient passes through the kept part."""
+    if a.dim() < 2:
+        raise RuntimeError(f"{'triu' if upper else 'tril'}: input tensor must have at least 2 "
+                           f"dimensions, got shape {list(a.shape)}")
+    rows, cols = a._data.shape[-2:]
+    keep = (np.triu if upper else np.tril)(np.ones((rows, cols), bool), diagonal)
+    zero = np.zeros((), a._data.dtype)
+    out = np.where(keep, a._data, zero)
+
+    def backward(g: np.ndarray) -> tuple:
+        return (np.where(keep, g, np.zeros((), g.dtype)),)
+
+    return Tensor._make(out, (a,), backward, "TriuBackward0" if upper else "TrilBackward0")
+
+
+def repeat_interleave(a: Tensor, repeats: Any, dim: int | None = None) -> Tensor:
+    """Repeat each element ``repeats`` times (an int, or one count per element) along ``dim``
+    (the flattened tensor when None): ``[1, 2] -> [1, 1, 2, 2]``."""
+    x = a._data if dim is not None else a._data.reshape(-1)
+    d = 0 if dim is None else a._dim_index(dim)
+    reps = repeats._data if isinstance(repeats, Tensor) else np.asarray(repeats)
+    if reps.ndim and reps.shape[0] != x.shape[d]:
+        raise RuntimeError(f"repeats must have the same size as input along dim, but got "
+                           f"repeats.size(0) = {reps.shape[0]} and input.size({d}) = "
+                           f"{x.shape[d]}")
+    if (reps < 0).any():
+        raise RuntimeError(f"repeats can not be negative, got {reps.tolist()}")
+    index = np.repeat(np.arange(x.shape[d]), reps)
+    out = np.take(x, index, axis=d)
+
+    def backward(g: np.ndarray) -> tuple:
+        full = np.zeros(x.shape, g.dtype)
+        np.add.at(np.moveaxis(full, d, 0), index, np.moveaxis(g, d, 0))
+        return (full.reshape(a._data.shape),)
+
+    # torch: an int count is a view of an expanded copy; a tensor of counts an index_select
+    name = "IndexSelectBackward0" if reps.ndim else "ViewBackward0"
+    return Tensor._make(out, (a,), backward, name)
+
+
 def clone(a: Tensor) -> Tensor:
     def backward(g: np.ndarray) -> tuple:
         return (g,)

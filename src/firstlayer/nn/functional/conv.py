@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 
-from ... import _backend
 from ..._errors import TypeRuntimeError, ValueRuntimeError
 from ...tensor import Tensor
 
@@ -110,41 +109,60 @@ def conv1d(
             f"Only zero batch or zero channel inputs are supported, but got input shape: "
             f"{list(x.shape)}"
         )
-    xp = np.pad(x, ((0, 0), (0, 0), (left, right))) if left or right else x
+    # C order (np.pad's output is): the copies below then read rows of time. An input
+    # with channels last (an embedding's output transposed) is transposed once here.
+    xp = np.ascontiguousarray(np.pad(x, ((0, 0), (0, 0), (left, right))) if left or right else x)
     l_out = (xp.shape[2] - span) // s + 1
     g_, cg, og = groups, c // groups, o // groups
     nl = n * l_out
-    # im2col with the batch and time last: cols[g, c, j, n, i] = x_padded[n, g C/G + c,
-    # i s + j d]. Each kernel position j is one copy of a strided slice whose rows (time) stay
-    # contiguous, and the products below need no other copy of the windows.
-    cols = np.empty((g_, cg, k, n, l_out), x.dtype)
-    for j in range(k):
+    # One matrix product per kernel position j, summed: out[:, o, i] += W[o, :, j] @
+    # x_padded[:, :, i s + j d]. The input's slice for j is copied once, channels first,
+    # ``(G, C/G, N * L_out)``, into one buffer reused for every j (rows of time stay contiguous).
+    # An im2col matrix of all positions at once would be k times larger, fresh memory at every
+    # call (page faults cost more than the copy) and kept alive for the backward.
+    w_j = np.ascontiguousarray(w.transpose(2, 0, 1)).reshape(k, g_, og, cg)
+
+    def window(j: int, buf: np.ndarray) -> np.ndarray:
+        """x_padded[n, c, i s + j d] into ``buf`` as (G, C/G, N * L_out)."""
         part = xp[:, :, j * d: j * d + s * (l_out - 1) + 1: s]
-        cols[:, :, j] = part.reshape(n, g_, cg, l_out).transpose(1, 2, 0, 3)
-    cols2 = cols.reshape(g_, cg * k, nl)
-    wmat = w.reshape(g_, og, cg * k)
-    prod = _backend.matmul(wmat, cols2)  # (G, O/G, N * L_out)
+        buf.reshape(c, n, l_out)[...] = part.transpose(1, 0, 2)
+        return buf
+
+    buf = np.empty((g_, cg, nl), x.dtype)
+    acc = np.empty((g_, og, nl), x.dtype)
+    tmp = np.empty_like(acc) if k > 1 else acc
+    for j in range(k):
+        np.matmul(w_j[j], window(j, buf), out=acc if j == 0 else tmp)
+        if j:
+            acc += tmp
+    del buf, tmp
     out = np.empty((n, o, l_out), x.dtype)  # contiguous, as torch's
-    view = prod.reshape(o, n, l_out).transpose(1, 0, 2)
+    view = acc.reshape(o, n, l_out).transpose(1, 0, 2)
     b = None if bias is None else bias._data
     if b is not None:
         np.add(view, b[:, None], out=out)
     else:
         out[...] = view
+    del acc, view
     needs_gx = input.requires_grad
 
     def backward(grad: np.ndarray) -> tuple:
         g3 = grad[None] if unbatched else grad
-        # (G, O/G, N * L_out): the output gradient laid out as the forward's product
+        # (G, O/G, N * L_out): the output gradient laid out as the forward's products
         gm = np.ascontiguousarray(g3.transpose(1, 0, 2)).reshape(g_, og, nl)
-        gw = _backend.matmul(gm, cols2.transpose(0, 2, 1)).reshape(w.shape)
         gb = None if b is None else gm.reshape(o, nl).sum(axis=1)
+        gw = np.empty((k, g_, og, cg), w.dtype)
+        gxp = np.zeros(xp.shape, x.dtype) if needs_gx else None
+        buf = np.empty((g_, cg, nl), x.dtype)
+        for j in range(k):
+            np.matmul(gm, window(j, buf).transpose(0, 2, 1), out=gw[j])
+            if gxp is not None:  # kernel position j read x_padded[i * s + j * d]
+                np.matmul(w_j[j].transpose(0, 2, 1), gm, out=buf)
+                part = buf.reshape(c, n, l_out).transpose(1, 0, 2)
+                gxp[:, :, j * d: j * d + s * (l_out - 1) + 1: s] += part
+        gw = gw.reshape(k, o, cg).transpose(1, 2, 0).copy()
         gx = None
-        if needs_gx:
-            gcols = _backend.matmul(wmat.transpose(0, 2, 1), gm).reshape(g_ * cg, k, n, l_out)
-            gxp = np.zeros(xp.shape, x.dtype)
-            for j in range(k):  # kernel position j read x_padded[i * s + j * d]
-                gxp[:, :, j * d: j * d + s * (l_out - 1) + 1: s] += gcols[:, j].transpose(1, 0, 2)
+        if gxp is not None:
             gx = gxp[:, :, left: left + length] if left or right else gxp
             if unbatched:
                 gx = gx[0]
