@@ -18,6 +18,18 @@ an error or a crash mid-write leaves an existing file as it was. Every read is v
 any tensor is made: the sizes, the header, the offsets (in bounds, back to back, no overlap),
 the dtypes and the shapes; a truncated file is reported with its expected and actual size.
 
+``load(path, mmap=True)`` maps a safetensors file instead of reading it: a tensor's pages are
+read when first used, so a table larger than memory loads at once and trains in place
+(``Embedding(sparse=True)`` touches only the batch's rows). The mapping is copy-on-write
+(``mmap.MAP_PRIVATE``, torch's default): tensors are writable, and the file never changes. To
+write changes back to the file, map it shared, as in torch::
+
+    with firstlayer.serialization.set_default_mmap_options(mmap.MAP_SHARED):
+        sd = firstlayer.load("table.safetensors", mmap=True)
+
+(or call ``set_default_mmap_options(mmap.MAP_SHARED)`` once). Tensors that had to be converted
+on load (BF16, a misaligned or big-endian layout) are copies, not mappings, in either mode.
+
 Tied weights (two names sharing memory, as ``Module.state_dict()`` gives for a tied model) are
 written once per name; ``Module.load_state_dict`` then copies the same values into the shared
 parameter twice, so the model stays tied.
@@ -26,7 +38,9 @@ parameter twice, so the model stays tied.
 from __future__ import annotations
 
 import json
+import mmap as _mmap
 import os
+import warnings
 import struct
 import zipfile
 from collections.abc import Mapping
@@ -39,7 +53,7 @@ from ._atomic import atomic_write
 from ._errors import ValueRuntimeError
 from .tensor import Tensor, from_numpy
 
-__all__ = ["CheckpointError", "load", "load_metadata", "save"]
+__all__ = ["CheckpointError", "load", "load_metadata", "save", "set_default_mmap_options"]
 
 PathLike = str | os.PathLike
 
@@ -56,6 +70,42 @@ _ST_NAMES = {dt.newbyteorder("="): name for name, dt in _ST_DTYPES.items() if na
 _ST_NAMES[np.dtype(np.bool_)] = "BOOL"
 _HEADER_LIMIT = 100_000_000  # the safetensors package's own bound on a header's size
 _METADATA = "__metadata__"
+
+
+# How ``load(..., mmap=True)`` maps files: set_default_mmap_options changes it.
+_mmap_flags: int = _mmap.MAP_PRIVATE
+
+
+class set_default_mmap_options:  # noqa: N801  (torch's spelling: a function or a context)
+    """Set how ``load(..., mmap=True)`` maps files: ``mmap.MAP_PRIVATE`` (the default:
+    copy-on-write, the file never changes) or ``mmap.MAP_SHARED`` (changes to the tensors are
+    written to the file). torch's ``torch.serialization.set_default_mmap_options``: call it, or
+    use it as a context manager to restore the previous setting on exit.
+
+    Args:
+        flags: ``mmap.MAP_PRIVATE`` or ``mmap.MAP_SHARED``.
+
+    >>> import mmap
+    >>> with set_default_mmap_options(mmap.MAP_SHARED):
+    ...     pass  # load(path, mmap=True) here writes changes back to the file
+    """
+
+    def __init__(self, flags: int) -> None:
+        global _mmap_flags
+        if flags not in (_mmap.MAP_PRIVATE, _mmap.MAP_SHARED):
+            raise ValueError(
+                "Invalid argument in function set_default_mmap_options, expected "
+                f"mmap.MAP_PRIVATE or mmap.MAP_SHARED, but got {flags}"
+            )
+        self.prev = _mmap_flags
+        _mmap_flags = flags
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, *exc: object) -> None:
+        global _mmap_flags
+        _mmap_flags = self.prev
 
 
 class CheckpointError(ValueRuntimeError):
@@ -108,7 +158,9 @@ def load(
         path: a ``.safetensors`` file (any extension but ``.npz``) or a ``.npz`` archive.
         map_location: ``None`` or ``"cpu"`` (firstlayer runs on the CPU).
         mmap: map a safetensors file instead of reading it: tensors are loaded lazily and
-            copy-on-write (writing to them never changes the file).
+            copy-on-write (writing to them never changes the file), or written back to the
+            file under ``set_default_mmap_options(mmap.MAP_SHARED)``. ``.npz`` files are
+            always read.
 
     Raises:
         CheckpointError: a truncated or corrupt file, naming the file and what is wrong.
@@ -123,7 +175,7 @@ def load(
     if _is_npz(path):
         arrays, _ = _load_npz(path)
     else:
-        arrays, _ = _load_safetensors(path, bool(mmap))
+        arrays, _ = _load_safetensors(path, bool(mmap), _mmap_flags == _mmap.MAP_SHARED)
     out = {}
     for name, arr in arrays.items():
         try:
@@ -357,15 +409,19 @@ def _check_layout(path: PathLike, entries: list[tuple[str, str, tuple[int, ...],
     return pos
 
 
-def _load_safetensors(path: PathLike, mmap: bool) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+def _load_safetensors(
+    path: PathLike, mmap: bool, shared: bool = False
+) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     entries, metadata, start, data_len = _read_safetensors_header(path)
     buf: np.ndarray
     if data_len == 0:
         buf = np.empty(0, np.uint8)
     elif mmap:
-        # copy-on-write: the tensors are writable, the file never changes; a plain ndarray view
-        # (not np.memmap) so that results of ops on them are ordinary arrays
-        buf = np.memmap(path, np.uint8, mode="c", offset=start, shape=(data_len,))
+        # copy-on-write ("c": the tensors are writable, the file never changes) or shared ("r+":
+        # writes reach the file); a plain ndarray view (not np.memmap) so that results of ops on
+        # them are ordinary arrays (the memmap stays alive as their base)
+        mode = "r+" if shared else "c"
+        buf = np.memmap(path, np.uint8, mode=mode, offset=start, shape=(data_len,))
         buf = buf.view(np.ndarray)
     else:
         buf = np.empty(data_len, np.uint8)  # NumPy's allocation is aligned for any dtype
@@ -383,12 +439,25 @@ def _load_safetensors(path: PathLike, mmap: bool) -> tuple[dict[str, np.ndarray]
             arr = raw.view(_ST_DTYPES[dtype]).reshape(shape)
             if not arr.flags.aligned or not arr.dtype.isnative:  # a foreign layout: copy once
                 arr = arr.astype(arr.dtype.newbyteorder("="))
+                if mmap and shared:
+                    _warn_copied(path, name, "its bytes are misaligned or big-endian")
+        if dtype == "BF16" and mmap and shared:
+            _warn_copied(path, name, "BF16 is converted to float32")
         if dtype == "U64" and arr.size and int(arr.max()) > np.iinfo(np.int64).max:
             raise CheckpointError(
                 f"{os.fspath(path)}: tensor {name!r} (U64) holds values above the int64 range"
             )
         out[name] = arr
     return out, metadata
+
+
+def _warn_copied(path: PathLike, name: str, why: str) -> None:
+    warnings.warn(
+        f"{os.fspath(path)}: tensor {name!r} is a copy, not a shared mapping ({why}): changes to "
+        "it will not be written to the file",
+        UserWarning,
+        stacklevel=4,
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -5,6 +5,8 @@
   ``nn.Embedding`` used as the output ``Linear`` over the vocabulary.
 - :func:`train_supervised`: fastText's text classifier, an ``nn.EmbeddingBag`` (the mean of the
   words' and hashed word n-grams' rows) and an ``nn.Linear`` over the labels; :func:`load_model`.
+- :func:`train_unsupervised`: fastText's word vectors (skip-gram, CBOW), each word the mean of
+  its own row and its character n-grams' rows.
 
 >>> from firstlayer.models import Word2Vec
 >>> model = Word2Vec([["a", "b", "c"]] * 50, vector_size=8, min_count=1, progress=False)
@@ -12,7 +14,7 @@
 (3, 8)
 """
 
-from .fasttext import FastText, load_model, train_supervised
+from .fasttext import FastText, load_model, train_supervised, train_unsupervised
 from .word2vec import Word2Vec
 
 __all__ = [
@@ -20,4 +22,5 @@ __all__ = [
     "Word2Vec",
     "load_model",
     "train_supervised",
+    "train_unsupervised",
 ]

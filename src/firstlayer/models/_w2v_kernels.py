@@ -44,6 +44,7 @@ LCG_MUL = np.uint64(25214903917)
 LCG_ADD = np.uint64(11)
 LCG_MASK = np.uint64((1 << 48) - 1)
 _SHIFT = np.uint64(16)
+_NO_SHIFT = np.uint64(0)
 
 # Reassociation lets LLVM vectorise the dot products (sums in a different order, the same on
 # every run); "contract" allows fused multiply-adds. No "nnan"/"ninf": infinities stay exact.
@@ -56,9 +57,8 @@ def _advance(state: np.uint64) -> np.uint64:
 
 
 @numba.njit(inline="always")
-def _bisect_left(table: np.ndarray, x: np.uint64) -> int:
-    lo = 0
-    hi = table.shape[0]
+def _bisect_left(table: np.ndarray, x: np.uint64, lo: int, hi: int) -> int:
+    """Python's ``bisect_left(table, x, lo, hi)``."""
     while hi > lo:
         mid = (lo + hi) >> 1
         if np.uint64(table[mid]) >= x:
@@ -132,16 +132,29 @@ def _score_and_step(
             # -log sigmoid(f) = log1p(e), and -log sigmoid(-f) = log1p(e) + f, e = exp(-f)
             term = math.log1p(e) if f > -15.0 else -f
             loss += float(term if labels[k] > 0.5 else term + f)
-    for k in range(nt):
-        row = out[targets[k]]
-        g = grads[k]
-        for d in range(dim):
-            work[d] += g * row[d]
-    for k in range(nt):
-        row = out[targets[k]]
-        g = grads[k]
-        for d in range(dim):
-            row[d] += g * h[d]
+    repeated = False  # a noise word drawn twice: its second step must not see the first
+    for k in range(1, nt):
+        for q in range(k):
+            repeated |= targets[q] == targets[k]
+    if repeated:
+        for k in range(nt):
+            row = out[targets[k]]
+            g = grads[k]
+            for d in range(dim):
+                work[d] += g * row[d]
+        for k in range(nt):
+            row = out[targets[k]]
+            g = grads[k]
+            for d in range(dim):
+                row[d] += g * h[d]
+    else:  # one pass over each row: read it for ``work``, then move it
+        for k in range(nt):
+            row = out[targets[k]]
+            g = grads[k]
+            for d in range(dim):
+                r = row[d]
+                work[d] += g * r
+                row[d] = r + g * h[d]
     return loss
 
 
@@ -149,6 +162,7 @@ def _score_and_step(
 def _negative_targets(
     centre: int, negative: int, cum_table: np.ndarray, state: np.uint64,
     fixed_negatives: np.ndarray, example: int, targets: np.ndarray, labels: np.ndarray,
+    buckets: np.ndarray, shift: np.uint64,
 ) -> tuple[int, np.uint64]:
     """The centre word (label 1) then ``negative`` drawn words (label 0), those equal to the
     centre word left out (as gensim does). Returns (how many targets, generator state)."""
@@ -161,7 +175,9 @@ def _negative_targets(
         if use_fixed:
             t = fixed_negatives[example, d]
         else:
-            t = _bisect_left(cum_table, (state >> _SHIFT) % total)
+            x = (state >> _SHIFT) % total
+            b = x >> shift
+            t = _bisect_left(cum_table, x, buckets[b], buckets[b + 1])
             state = _advance(state)
         if t == centre:
             continue
@@ -169,6 +185,16 @@ def _negative_targets(
         labels[nt] = 0.0
         nt += 1
     return nt, state
+
+
+@numba.njit(cache=True)
+def _buckets_or_whole(
+    cum_table: np.ndarray, buckets: np.ndarray | None, shift: np.uint64
+) -> tuple[np.ndarray, np.uint64]:
+    """The slice table given, else one slice spanning the whole table."""
+    if buckets is None:
+        return np.array([0, cum_table.shape[0], cum_table.shape[0]], np.int32), np.uint64(40)
+    return buckets, shift
 
 
 @numba.njit(inline="always")
@@ -189,14 +215,17 @@ def train_batch_sg(
     points: np.ndarray, codes: np.ndarray, codelens: np.ndarray,
     idx: np.ndarray, bounds: np.ndarray, reduced: np.ndarray,
     window: int, negative: int, hs: bool, alpha: float, state: np.uint64,
-    compute_loss: bool, fixed_negatives: np.ndarray,
+    compute_loss: bool, fixed_negatives: np.ndarray, buckets: np.ndarray | None = None,
+    bucket_shift: np.uint64 = _NO_SHIFT,
 ) -> tuple[float, int, np.uint64]:
     """Skip-gram on one downsampled batch (``idx``, ``bounds``, ``reduced`` from
     :func:`subsample_and_windows`). Returns ``(loss, examples, generator state)``.
 
     ``fixed_negatives`` (``(examples, negative)`` int64, or ``(0, 0)`` to draw) replaces the
-    draws: the tests inject them.
+    draws: the tests inject them. ``buckets, bucket_shift`` (``_w2v_vocab.noise_buckets`` of
+    ``cum_table``) make the draws faster; without them every draw bisects the whole table.
     """
+    starts, shift = _buckets_or_whole(cum_table, buckets, bucket_shift)
     dim = syn0.shape[1]
     work = np.empty(dim, np.float32)
     size = max(negative + 1, codes.shape[1])
@@ -227,7 +256,7 @@ def train_batch_sg(
                     work[:] = 0.0
                     nt, state = _negative_targets(
                         centre, negative, cum_table, state, fixed_negatives, example,
-                        targets, labels,
+                        targets, labels, starts, shift,
                     )
                     loss += _score_and_step(
                         h, syn1neg, targets, labels, nt, alpha, grads, work, compute_loss
@@ -284,11 +313,13 @@ def train_batch_cbow(
     points: np.ndarray, codes: np.ndarray, codelens: np.ndarray,
     idx: np.ndarray, bounds: np.ndarray, reduced: np.ndarray,
     window: int, negative: int, hs: bool, cbow_mean: bool, alpha: float, state: np.uint64,
-    compute_loss: bool, fixed_negatives: np.ndarray,
+    compute_loss: bool, fixed_negatives: np.ndarray, buckets: np.ndarray | None = None,
+    bucket_shift: np.uint64 = _NO_SHIFT,
 ) -> tuple[float, int, np.uint64]:
     """CBOW on one downsampled batch; as :func:`train_batch_sg`. A centre word without context
     words (a one-word sentence) is not an example, though its noise words are drawn (and
     dropped), as gensim does, so that the draws stay in step with gensim's."""
+    starts, shift = _buckets_or_whole(cum_table, buckets, bucket_shift)
     dim = syn0.shape[1]
     work = np.empty(dim, np.float32)
     neu1 = np.empty(dim, np.float32)
@@ -324,6 +355,7 @@ def train_batch_cbow(
                 work[:] = 0.0
                 nt, state = _negative_targets(
                     centre, negative, cum_table, state, fixed_negatives, example, targets, labels,
+                    starts, shift,
                 )
                 loss += _score_and_step(
                     neu1, syn1neg, targets, labels, nt, alpha, grads, work, compute_loss

@@ -1,11 +1,14 @@
 """word2vec's vocabulary and tables, as gensim 4.4 builds them (gensim/models/word2vec.py).
 
-* :func:`scan_vocab`: count every token, pruning the rarest when ``max_vocab_size`` is passed.
+* :func:`scan_vocab`: count every token, pruning the rarest when ``max_vocab_size`` is passed;
+  :func:`scan_ids`: the same count of a list of sentences, keeping each token's word id, so
+  that training need not look the words up again.
 * :func:`select_vocab`: keep words with ``count >= min_count`` (raised to honour
   ``max_final_vocab``), sorted by descending count; equal counts keep gensim's order (the word
   first seen *later* comes first, from its ``lexsort((-first_seen, -count))``).
 * :func:`sample_ints`: each word's downsampling threshold.
-* :func:`make_cum_table`: the cumulative unigram^0.75 table that negative samples are drawn from.
+* :func:`make_cum_table`: the cumulative unigram^0.75 table that negative samples are drawn from;
+  :func:`noise_buckets`: an index into it that makes each draw cheap.
 * :func:`huffman_tree`: the binary codes and inner-node paths of hierarchical softmax.
 * :func:`init_vectors`: the input vectors' start, ``U[-1, 1) / vector_size``.
 """
@@ -13,8 +16,9 @@
 from __future__ import annotations
 
 import heapq
+import itertools
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -49,6 +53,62 @@ def scan_vocab(
     return dict(counts), total, number + 1
 
 
+_SCAN_CHUNK = 1 << 16  # sentences counted between two progress ticks
+
+
+class _NewIds(dict):
+    """word -> id, giving an unseen word the next id (first-seen order) when looked up."""
+
+    def __missing__(self, key: str) -> int:
+        i = self[key] = len(self)
+        return i
+
+
+class Scanned(NamedTuple):
+    """What :func:`scan_ids` read: the counts as :func:`scan_vocab` gives them, and the corpus
+    as word ids (in ``raw``'s order) with each sentence's offset."""
+
+    raw: dict[str, int]
+    total_words: int
+    sentences: int
+    ids: np.ndarray  # (tokens,) int32
+    offsets: np.ndarray  # (sentences + 1,) int64
+
+
+def scan_ids(
+    sentences: Sequence[Sequence[str]], tick: Callable[[int], object] | None = None
+) -> Scanned:
+    """:func:`scan_vocab` of a list of sentences (no pruning), keeping the tokens as ids.
+
+    C-level passes (``map`` over the chained tokens into ``np.fromiter``) instead of a Python
+    loop over sentences: about as fast as counting alone, and training's first epoch then needs
+    no lookups (``Word2Vec`` keeps the ids when it is given the corpus). ``tick(n)`` is called
+    after each chunk of ``n`` sentences (a progress bar).
+
+    >>> s = scan_ids([["a", "b", "a"], ["c"]])
+    >>> s.raw, s.ids.tolist(), s.offsets.tolist()
+    ({'a': 2, 'b': 1, 'c': 1}, [0, 1, 0, 2], [0, 3, 4])
+    """
+    if not set(map(type, sentences)) <= {list, tuple}:  # find the bad one, with its number
+        for number, sentence in enumerate(sentences):
+            check_sentence(sentence, number)
+    count = len(sentences)
+    offsets = np.zeros(count + 1, np.int64)
+    np.cumsum(np.fromiter(map(len, sentences), np.int64, count), out=offsets[1:])
+    ids = np.empty(int(offsets[-1]), np.int32)
+    index = _NewIds()
+    get = index.__getitem__
+    for lo in range(0, count, _SCAN_CHUNK):
+        hi = min(lo + _SCAN_CHUNK, count)
+        chunk = itertools.chain.from_iterable(itertools.islice(sentences, lo, hi))
+        ids[offsets[lo]:offsets[hi]] = np.fromiter(map(get, chunk), np.int32,
+                                                   int(offsets[hi] - offsets[lo]))
+        if tick is not None:
+            tick(hi - lo)
+    counts = np.bincount(ids, minlength=len(index))
+    return Scanned(dict(zip(index, counts.tolist())), int(offsets[-1]), count, ids, offsets)
+
+
 def effective_min_count(
     raw_counts: dict[str, int], min_count: int, max_final_vocab: int | None
 ) -> int:
@@ -72,6 +132,7 @@ class Selected(NamedTuple):
     retained_tokens: int
     dropped_words: int
     dropped_tokens: int
+    raw_index: np.ndarray  # (len(words),) int64: each word's position in ``raw_counts``
 
 
 def select_vocab(raw_counts: dict[str, int], min_count: int) -> Selected:
@@ -80,14 +141,17 @@ def select_vocab(raw_counts: dict[str, int], min_count: int) -> Selected:
     >>> select_vocab({"a": 1, "b": 3, "c": 1, "d": 1}, min_count=1).words
     ['b', 'd', 'c', 'a']
     """
-    kept = [(w, c) for w, c in raw_counts.items() if c >= min_count]
-    counts = np.fromiter((c for _, c in kept), np.int64, len(kept))
+    every = np.fromiter(raw_counts.values(), np.int64, len(raw_counts))
+    kept = np.flatnonzero(every >= min_count)
+    counts = every[kept]
     # gensim's KeyedVectors.sort_by_descending_frequency: lexsort((-index, -count)).
-    order = np.lexsort((-np.arange(len(kept)), -counts))
-    words = [kept[i][0] for i in order]
+    index = kept[np.lexsort((-np.arange(len(kept)), -counts))]
+    keys = list(raw_counts)
+    words = [keys[i] for i in index.tolist()]
     retained = int(counts.sum())
-    total = sum(raw_counts.values())
-    return Selected(words, counts[order], retained, len(raw_counts) - len(kept), total - retained)
+    total = int(every.sum())
+    return Selected(words, every[index], retained, len(raw_counts) - len(kept), total - retained,
+                    index)
 
 
 def sample_ints(counts: np.ndarray, sample: float, retained_tokens: int) -> np.ndarray:
@@ -125,6 +189,28 @@ def make_cum_table(counts: np.ndarray, ns_exponent: float, domain: int = 2**31 -
         return np.zeros(0, np.uint32)
     total = cumulative[-1]
     return np.array([round(c / total * domain) for c in cumulative.tolist()], np.uint32)
+
+
+# Noise words are drawn by bisecting the cumulative table, as gensim does: ~log2(V) dependent,
+# unpredictable branches a draw, which made the draws the costliest part of skip-gram. A table
+# of where each of 2^16 equal slices of the draw's range starts in ``cum_table`` narrows the
+# bisection to the few words of one slice (usually one: the answer at once) with the same result.
+NOISE_BUCKET_BITS = 16
+
+
+def noise_buckets(cum_table: np.ndarray) -> tuple[np.ndarray, np.uint64]:
+    """The slice table for the kernels' draws (``_w2v_kernels.train_batch_sg``): ``(starts,
+    shift)`` where a draw ``x`` lies in slice ``x >> shift`` and its word among
+    ``cum_table[starts[slice] : starts[slice + 1] + 1]``.
+
+    Shape: ``starts`` ``((total >> shift) + 2,)`` int32, at most ``2^16 + 2`` entries.
+    """
+    total = int(cum_table[-1]) if cum_table.shape[0] else 0
+    shift = max(0, total.bit_length() - NOISE_BUCKET_BITS)
+    edges = np.arange((total >> shift) + 2, dtype=np.uint64) << np.uint64(shift)
+    starts = np.searchsorted(cum_table.astype(np.uint64), edges, side="left")
+    return starts.astype(np.int32), np.uint64(shift)
+
 
 
 class _Node:

@@ -179,6 +179,10 @@ class Word2Vec:
     _points: np.ndarray
     _codes: np.ndarray
     _codelens: np.ndarray
+    _noise_buckets: np.ndarray
+    _noise_shift: np.uint64
+    # (corpus, its word ids, sentence offsets): kept by __init__'s build_vocab for its train
+    _scanned: tuple[Iterable[Sequence[str]], np.ndarray, np.ndarray] | None
 
     def __init__(
         self,
@@ -252,10 +256,13 @@ class Word2Vec:
         self.cum_table = np.zeros(0, np.uint32)
         self._random = np.random.default_rng(self.seed)  # each training job's seed comes from it
         self._set_vocab([], np.zeros((0, self.vector_size), np.float32))
+        self._scanned = None
 
         if sentences is not None or corpus_file is not None:
             corpus = check_corpus(sentences, corpus_file, passes=self.epochs + 1)
-            self.build_vocab(corpus)
+            # The corpus goes to train() unchanged in between: the word ids read while counting
+            # are its first epoch's (_build_vocab keeps them; train uses and drops them).
+            self._build_vocab(corpus, update=False, keep_ids=True)
             self.train(
                 corpus, total_examples=self.corpus_count, total_words=self.corpus_total_words,
                 epochs=self.epochs, start_alpha=self.alpha, end_alpha=self.min_alpha,
@@ -307,14 +314,28 @@ class Word2Vec:
             RuntimeError: ``update=True`` on a model without a vocabulary.
         """
         corpus = check_corpus(corpus_iterable, corpus_file, passes=1)
+        self._build_vocab(corpus, update, keep_ids=False)
+
+    def _build_vocab(
+        self, corpus: Iterable[Sequence[str]], update: bool, keep_ids: bool
+    ) -> None:
+        """:meth:`build_vocab` of a checked corpus; with ``keep_ids`` (and a list corpus), the
+        corpus as word ids is kept in ``_scanned`` for the next :meth:`train` of it."""
+        self._scanned = None
         if update and not len(self.wv):
             raise RuntimeError(
                 "build_vocab(update=True) adds words to an existing vocabulary, and this model "
                 "has none yet: call build_vocab(corpus) first"
             )
-        raw, total_words, sentences = vocab_tools.scan_vocab(
-            self._sentences_with_progress(corpus, "counting words"), self.max_vocab_size
-        )
+        scanned = None
+        if isinstance(corpus, (list, tuple)) and not self.max_vocab_size:
+            with _progress_counter(self, "counting words") as bar:
+                scanned = vocab_tools.scan_ids(corpus, bar.update)
+            raw, total_words, sentences = scanned.raw, scanned.total_words, scanned.sentences
+        else:
+            raw, total_words, sentences = vocab_tools.scan_vocab(
+                self._sentences_with_progress(corpus, "counting words"), self.max_vocab_size
+            )
         if total_words == 0 and not update:
             raise ValueError(
                 f"the corpus is empty: {sentences} sentences and no tokens; each sentence must be "
@@ -337,6 +358,10 @@ class Word2Vec:
             )
             vectors = vocab_tools.init_vectors(len(selected.words), self.vector_size, self.seed)
             self._set_vocab(selected.words, vectors)
+            if keep_ids and scanned is not None:
+                remap = np.full(len(raw), -1, np.int32)  # position in raw -> word id, or -1
+                remap[selected.raw_index] = np.arange(len(selected.words), dtype=np.int32)
+                self._scanned = (corpus, remap[scanned.ids], scanned.offsets)
         self._make_tables()
 
     def _update_vocab(self, raw: dict[str, int], selected: vocab_tools.Selected) -> None:
@@ -376,6 +401,7 @@ class Word2Vec:
             vocab_tools.make_cum_table(self.counts, self.ns_exponent)
             if self.negative else np.zeros(1, np.uint32)
         )
+        self._noise_buckets, self._noise_shift = vocab_tools.noise_buckets(self.cum_table)
         if self.hs:
             self._points, self._codes, self._codelens = vocab_tools.huffman_tree(self.counts)
         else:
@@ -451,6 +477,11 @@ class Word2Vec:
         cache: list[tuple[np.ndarray, np.ndarray, int, int]] | None = (
             [] if isinstance(corpus, (list, tuple)) else None
         )
+        scanned, self._scanned = self._scanned, None
+        from_ids = scanned is not None and scanned[0] is corpus
+        if from_ids:  # the corpus as build_vocab read it: no word to look up again
+            assert scanned is not None
+            cache = _batches_of_ids(scanned[1], scanned[2], self.batch_words)
         with_loss = self.compute_loss or self.progress
         # The progress bar's total: known for the corpus build_vocab counted, or when told.
         per_epoch = total_words or (
@@ -460,7 +491,7 @@ class Word2Vec:
         trained = raw = 0
         try:
             for epoch in range(self.epochs):
-                if cache is not None and epoch > 0:
+                if cache is not None and (epoch > 0 or from_ids):
                     batches: Iterator[tuple[np.ndarray, np.ndarray, int, int]] = iter(cache)
                 else:
                     batches = self._batches(corpus, cache)
@@ -601,13 +632,14 @@ class Word2Vec:
                 self.input.weight._data, self.syn1neg, self.syn1, self.cum_table,
                 self._points, self._codes, self._codelens, idx, bounds, reduced,
                 self.window, self.negative, bool(self.hs), job.alpha, state, with_loss, no_fixed,
+                self._noise_buckets, self._noise_shift,
             )
         else:
             loss, examples, _ = kernels.train_batch_cbow(
                 self.input.weight._data, self.syn1neg, self.syn1, self.cum_table,
                 self._points, self._codes, self._codelens, idx, bounds, reduced,
                 self.window, self.negative, bool(self.hs), bool(self.cbow_mean), job.alpha,
-                state, with_loss, no_fixed,
+                state, with_loss, no_fixed, self._noise_buckets, self._noise_shift,
             )
         return loss, examples, len(idx)
 
@@ -721,6 +753,30 @@ class _Lookup(dict):
         return -1
 
 
+def _batches_of_ids(
+    words: np.ndarray, offsets: np.ndarray, batch_words: int
+) -> list[tuple[np.ndarray, np.ndarray, int, int]]:
+    """``Word2Vec._batches`` of a corpus already read as word ids (``words``, sentence
+    ``offsets``): the same batches, by the same rule, as views of ``words``."""
+    batches = []
+    first = size = 0
+    for number, n in enumerate(np.diff(offsets).tolist()):
+        if size + n > batch_words and number > first:
+            batches.append(_batch_of_ids(words, offsets, first, number))
+            first, size = number, 0
+        size += n
+    if len(offsets) - 1 > first:
+        batches.append(_batch_of_ids(words, offsets, first, len(offsets) - 1))
+    return batches
+
+
+def _batch_of_ids(
+    words: np.ndarray, offsets: np.ndarray, first: int, end: int
+) -> tuple[np.ndarray, np.ndarray, int, int]:
+    lo, hi = int(offsets[first]), int(offsets[end])
+    return words[lo:hi], offsets[first : end + 1] - lo, hi - lo, end - first
+
+
 def _embedding(weight: np.ndarray) -> Embedding:
     """An ``Embedding(sparse=True)`` whose weight *is* ``weight`` (no copy, no init)."""
     num, dim = weight.shape
@@ -757,6 +813,14 @@ def _no_words_message(raw: dict[str, int], total_words: int, model: Word2Vec) ->
         f"{total_words:,} tokens and the most frequent, {top_word!r}, appears {top} times; "
         f"use min_count={top} or lower (min_count=1 keeps every word)"
     )
+
+
+def _progress_counter(model: Word2Vec, what: str) -> Any:
+    """A bar counting sentences (shown after a second, and only with ``progress``)."""
+    from tqdm.auto import tqdm
+
+    return tqdm(desc=f"word2vec: {what}", unit=" sentences", unit_scale=True,
+                mininterval=0.5, delay=1.0, disable=not model.progress)
 
 
 def _progress_bar(model: Word2Vec, total: int | None) -> Any:

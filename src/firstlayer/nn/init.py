@@ -11,6 +11,10 @@ Randomness comes from ``generator`` (a ``firstlayer.Generator``) or, without one
 default generator that ``firstlayer.manual_seed`` seeds. The bit stream is NumPy's, not
 PyTorch's, so the same seed gives the same *distribution* as PyTorch but different numbers.
 
+``uniform_``, ``normal_``, ``xavier_*`` and ``kaiming_*`` fill large tensors in pieces of 4M
+draws, with the same numbers as one draw of the whole tensor: a memory-mapped table larger than
+memory (``firstlayer.from_file(...).view(V, D)``) is initialised with bounded memory.
+
 Most schemes pick a scale from the tensor's "fans": for a ``Linear`` weight of shape
 ``(out_features, in_features)``, ``fan_in = in_features`` and ``fan_out = out_features``; for a
 convolution weight ``(out_channels, in_channels, *kernel)`` both are multiplied by the kernel's
@@ -106,6 +110,29 @@ def _fill(tensor: Tensor, values: Any) -> Tensor:
     its dtype, so float64 samples become float32 weights and 3.7 becomes 3 in an int tensor.
     """
     tensor._data[...] = values
+    return tensor
+
+
+# Elements drawn at a time by _fill_drawn: 32 MiB of float64 samples.
+_DRAW_CHUNK = 1 << 22
+
+
+def _fill_drawn(tensor: Tensor, draw: Callable[[Any], np.ndarray]) -> Tensor:
+    """Fill ``tensor`` in place with ``draw(size)`` samples, a piece at a time when it is large.
+
+    NumPy's generators draw in sequence, so pieces of ``_DRAW_CHUNK`` draws give the same
+    numbers as one draw of the whole shape, while the float64 samples in memory at once stay
+    at 32 MiB: a memory-mapped table larger than memory (``firstlayer.from_file``) can be
+    initialised this way, its pages written to the file as they fill.
+    """
+    arr = tensor._data
+    n = arr.size
+    if n <= _DRAW_CHUNK or not arr.flags.c_contiguous:
+        return _fill(tensor, draw(tensor.shape))
+    flat = arr.reshape(-1)  # a view: arr is contiguous
+    for i in range(0, n, _DRAW_CHUNK):
+        j = min(i + _DRAW_CHUNK, n)
+        flat[i:j] = draw(j - i)
     return tensor
 
 
@@ -229,7 +256,8 @@ def uniform_(
         raise ValueRuntimeError(
             f"uniform_ expects to return a [from, to) range, but found from={a:g} > to={b:g}"
         )
-    return _fill(tensor, rng(generator).uniform(a, b, tensor.shape))
+    g = rng(generator)
+    return _fill_drawn(tensor, lambda size: g.uniform(a, b, size))
 
 
 def normal_(
@@ -250,7 +278,8 @@ def normal_(
     _check_floating_point(tensor, "normal_", "normal_kernel_cpu")
     if std < 0:
         raise ValueRuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
-    return _fill(tensor, rng(generator).normal(mean, std, tensor.shape))
+    g = rng(generator)
+    return _fill_drawn(tensor, lambda size: g.normal(mean, std, size))
 
 
 def trunc_normal_(
@@ -499,7 +528,8 @@ def xavier_uniform_(
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     bound = math.sqrt(3.0) * std  # U(-b, b) has std b / sqrt(3)
     _check_floating_point(tensor, "xavier_uniform_", "check_uniform_bounds")
-    return _fill(tensor, rng(generator).uniform(-bound, bound, tensor.shape))
+    g = rng(generator)
+    return _fill_drawn(tensor, lambda size: g.uniform(-bound, bound, size))
 
 
 def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: Generator | None = None) -> Tensor:
@@ -519,7 +549,8 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: Generator | Non
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     _check_floating_point(tensor, "xavier_normal_", "normal_kernel_cpu")
-    return _fill(tensor, rng(generator).normal(0.0, std, tensor.shape))
+    g = rng(generator)
+    return _fill_drawn(tensor, lambda size: g.normal(0.0, std, size))
 
 
 def _kaiming_std(
@@ -569,7 +600,8 @@ def kaiming_uniform_(
     std = _kaiming_std(tensor, a, mode, nonlinearity)
     bound = math.sqrt(3.0) * std  # U(-b, b) has std b / sqrt(3)
     _check_floating_point(tensor, "kaiming_uniform_", "check_uniform_bounds")
-    return _fill(tensor, rng(generator).uniform(-bound, bound, tensor.shape))
+    g = rng(generator)
+    return _fill_drawn(tensor, lambda size: g.uniform(-bound, bound, size))
 
 
 def kaiming_normal_(
@@ -603,7 +635,8 @@ def kaiming_normal_(
         return tensor
     std = _kaiming_std(tensor, a, mode, nonlinearity)
     _check_floating_point(tensor, "kaiming_normal_", "normal_kernel_cpu")
-    return _fill(tensor, rng(generator).normal(0.0, std, tensor.shape))
+    g = rng(generator)
+    return _fill_drawn(tensor, lambda size: g.normal(0.0, std, size))
 
 
 # ---- orthogonal and sparse --------------------------------------------------------------------

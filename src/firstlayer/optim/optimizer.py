@@ -29,6 +29,8 @@ from typing import Any
 import numpy as np
 
 from .. import _backend
+from .._errors import ValueRuntimeError
+from .._mapped import read_only_message
 from ..autograd import enable_grad, no_grad
 from ..nn.parameter import frozen_rows_dropped
 from ..sparse import RowSparseTensor
@@ -210,6 +212,10 @@ class Optimizer:
             for p in group["params"]:
                 if p.grad is not None:
                     self._check_grad(p, p.grad)
+                    if not p._data.flags.writeable:  # e.g. a file mapped read-only
+                        raise ValueRuntimeError(
+                            read_only_message(p._data, f"{type(self).__name__}.step")
+                        )
                     todo.append((p, group))
         with no_grad():
             for p, group in todo:
@@ -266,7 +272,13 @@ class Optimizer:
 
     @staticmethod
     def _zeros_state(p: Tensor, fill: float = 0.0) -> Tensor:
-        """A state tensor shaped like ``p`` (C-contiguous, so updates can run in pieces)."""
+        """A state tensor shaped like ``p`` (C-contiguous, so updates can run in pieces).
+
+        Zeros come from ``np.zeros`` (calloc): the OS hands out their pages on first write, so
+        the state of a large table trained with sparse gradients costs memory only for the
+        pages its batches have touched."""
+        if fill == 0:
+            return Tensor._wrap(np.zeros(p._data.shape, dtype=p._data.dtype))
         return Tensor._wrap(np.full(p._data.shape, fill, dtype=p._data.dtype))
 
     @staticmethod

@@ -107,7 +107,7 @@ class SGD(Optimizer):
         if momentum:
             state = self.state.setdefault(p, {})
             if state.get("momentum_buffer") is None:
-                buf = np.zeros_like(p._data)
+                buf = np.zeros(p._data.shape, p._data.dtype)  # pages allocated when touched
                 state["momentum_buffer"] = Tensor._wrap(buf)
                 buf[rows] = g
             else:

@@ -13,11 +13,13 @@ from typing import Any
 
 from numpy.typing import DTypeLike
 
+from .fasttext import FastTextKeyedVectors
 from .formats import LoadReport, detect_format, load_vectors
 from .formats.errors import TruncatedVectorFileError, VectorFileError
 from .keyed import KeyedVectors
 
 __all__ = [
+    "FastTextKeyedVectors",
     "KeyedVectors",
     "LoadReport",
     "TruncatedVectorFileError",
@@ -43,7 +45,9 @@ def load(
 
     Args:
         path: a text (``"word2vec"``, ``"glove"``) or ``"word2vec-binary"`` file, plain or
-            gzip/bz2/xz compressed, or a ``"cache"`` directory.
+            gzip/bz2/xz compressed, a ``"cache"`` directory, or a fastText model
+            (``"fasttext-bin"``: a :class:`~firstlayer.vectors.fasttext.FastTextKeyedVectors`
+            that answers unseen words through their character n-grams).
         format: ``"auto"`` (from the content, not the name) or one of the names above.
         limit: keep the first ``limit`` vectors of the file.
         vocab: keep only the vectors of these words (a ``Vocab`` or any iterable of words);
@@ -66,6 +70,11 @@ def load(
     >>> kv.vectors.shape  # doctest: +SKIP
     (2, 300)
     """
+    if format in ("auto", "fasttext-bin") and _is_fasttext_bin(path):
+        from .fasttext import load_fasttext_bin
+
+        return load_fasttext_bin(path, limit=limit, vocab=vocab, encoding=encoding,
+                                 unicode_errors=unicode_errors, dtype=dtype)
     keys, vectors, report = load_vectors(
         path,
         format,
@@ -80,3 +89,13 @@ def load(
     kv = KeyedVectors.from_arrays(keys, vectors)
     kv.load_report = report  # type: ignore[attr-defined]
     return kv
+
+
+def _is_fasttext_bin(path: str | os.PathLike) -> bool:
+    from .formats.detect import _FASTTEXT_MAGIC
+
+    try:
+        with open(path, "rb") as f:
+            return f.read(4) == _FASTTEXT_MAGIC
+    except OSError:  # a directory (cache) or a missing file: load_vectors says which
+        return False

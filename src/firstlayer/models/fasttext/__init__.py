@@ -27,8 +27,13 @@ The parts, in the order text flows through them:
 - ``_read_kernels``: the compiled loops of those two (tokenizing, encoding);
 - ``_network``: :class:`FastTextClassifier`, the EmbeddingBag and the Linear;
 - ``_train``: :func:`train_supervised`; ``_train_kernels``: its compiled SGD step;
+- ``_unsup``: :func:`train_unsupervised` (skipgram, cbow); ``_unsup_kernels``: its compiled
+  loop; ``_queries``: nearest neighbours, analogies, subwords, ``get_line``;
 - ``_model``: :class:`FastText`, the trained model and its answers;
-- ``_format``: the model file, :func:`load_model` and ``save_model``.
+- ``_format``: the model file, :func:`load_model` and ``save_model``; ``_bin``: fastText's
+  binary layout (``.bin``/``.ftz``), read and written; ``_bin_kernels``: its compiled loops;
+  ``_topk``: fastText's sigmoid table and its heap's choice among equally likely labels;
+- ``_quantize``: ``quantize`` and the ``.ftz`` matrices; ``_pq_kernels``: its k-means.
 
 Differences from fastText, on purpose:
 
@@ -43,8 +48,14 @@ Differences from fastText, on purpose:
   newlines in the text (they separate words like spaces do; fastText raises ``ValueError``).
 - Mistakes in a training file are errors that name the line: a line with labels but no text, a
   line with text but no label, a file with no label at all. fastText skips such lines.
-- Models are saved in a safe format of our own (safetensors + JSON, no pickle); fastText's
-  ``.bin`` files cannot be read.
+- :func:`load_model` also reads the safetensors files older firstlayer versions saved.
+  ``save_model`` writes fastText's own ``.bin`` (``.ftz`` when quantized), which fastText
+  reads; it holds what fastText's holds, so ``lr``, ``thread``, ``label``, ``verbose`` and
+  ``seed`` come back as their defaults, as in fastText.
+- ``quantize`` (``_quantize``) gives fastText's centroids, codes and pruned dictionary bit for
+  bit, except that rows of equal float32 norm keep their row order at the ``cutoff`` (fastText's
+  ``std::sort`` leaves it unspecified); it refuses a model already quantized (fastText crashes)
+  and a ``cutoff`` larger than the input matrix (fastText ignores it).
 """
 
 from ._args import LOSSES as LOSSES  # the loss names (not in __all__, as before the split)
@@ -56,6 +67,7 @@ from ._model import FastText
 from ._network import FastTextClassifier
 from ._reading import SupervisedFileError
 from ._train import train_supervised
+from ._unsup import UnsupervisedArgs, train_unsupervised
 
 __all__ = [
     "FastText",
@@ -65,4 +77,6 @@ __all__ = [
     "SupervisedFileError",
     "load_model",
     "train_supervised",
+    "train_unsupervised",
+    "UnsupervisedArgs",
 ]

@@ -43,6 +43,27 @@ class Dictionary:
         self.nlabels = len(entries) - nwords
         self.ntokens = ntokens
         self.index = {entry: i for i, entry in enumerate(entries)}
+        # a quantized model's pruned n-grams (fastText's pruneidx): bucket -> n-gram number
+        # (its row is nwords + number); None when nothing was pruned (every bucket has a row)
+        self.pruneidx: dict[int, int] | None = None
+
+    def pruned_rows(self, rows: np.ndarray) -> np.ndarray:
+        """Hashed rows (``nwords + bucket``) as a pruned dictionary has them: ``nwords +
+        pruneidx[bucket]``, -1 for a bucket it dropped; unchanged without ``pruneidx``."""
+        rows = np.asarray(rows, np.int64)
+        if self.pruneidx is None:
+            return rows
+        keys = np.fromiter(self.pruneidx.keys(), np.int64, len(self.pruneidx))
+        values = np.fromiter(self.pruneidx.values(), np.int64, len(self.pruneidx))
+        order = np.argsort(keys)
+        keys, values = np.append(keys[order], -1), np.append(values[order], -1)
+        out = rows.copy()
+        hashed = rows >= self.nwords
+        buckets = rows[hashed] - self.nwords
+        pos = np.searchsorted(keys[:-1], buckets)  # == len(pruneidx): not there (-1 at the end)
+        found = keys[pos] == buckets
+        out[hashed] = np.where(found, self.nwords + values[pos], -1)
+        return out
 
     @classmethod
     def build(cls, tokens: Tokens, args: SupervisedArgs) -> Dictionary:
@@ -162,4 +183,12 @@ def encode(tokens: Tokens, d: Dictionary, args: SupervisedArgs) -> Lines:
         tokens.ids, eos, word_id, label_id, is_label, tokens.hashes, sub_ptr, sub_rows, use_sub,
         args.wordNgrams, args.bucket, d.nwords,
     )
-    return Lines(*out)
+    lines = Lines(*out)
+    if d.pruneidx is not None:  # a quantized model's dictionary: drop and renumber n-grams
+        rows = d.pruned_rows(lines.rows)
+        keep = rows >= 0
+        kept = np.zeros(lines.rows.size + 1, np.int64)
+        np.cumsum(keep, out=kept[1:])
+        lines.row_ptr = kept[lines.row_ptr]
+        lines.rows = rows[keep].astype(lines.rows.dtype)
+    return lines

@@ -1,6 +1,9 @@
-"""The model file: :func:`load_model` and :func:`save_model`, a safe format of our own.
+"""The model file: :func:`load_model` and :func:`save_model`.
 
-A model is one safetensors file (no pickle: loading it runs no code)::
+:func:`save_model` writes fastText's own binary format (``_bin``), which fastText's
+``load_model`` reads; :func:`load_model` tells by the first bytes whether a file is fastText's
+(``.bin``/``.ftz``, magic 793712314) or the safetensors file earlier firstlayer versions wrote
+(no pickle in either: loading runs no code)::
 
     input.weight         (nwords + bucket, dim) float32
     output.weight        (labels, dim) float32
@@ -9,22 +12,24 @@ A model is one safetensors file (no pickle: loading it runs no code)::
     metadata             format, format_version, args (JSON), nwords, ntokens
 
 Writing is atomic (an existing file is kept on any error); reading checks every shape against
-the arguments, so that a truncated or damaged file is one :class:`ModelFileError`, and
-fastText's own ``.bin`` (its magic number) is told apart.
+the arguments, so that a truncated or damaged file is one :class:`ModelFileError`.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import warnings
 from dataclasses import asdict, fields
 
 import numpy as np
 
+from ..._atomic import atomic_write
 from ...serialization import CheckpointError, load_metadata
 from ...serialization import load as _load_tensors
 from ...serialization import save as _save_tensors
 from ._args import SupervisedArgs
+from ._bin import MAGIC_BYTES, BinModel, ModelFileError, read_bin, write_bin
 from ._dictionary import Dictionary
 from ._model import FastText
 from ._network import FastTextClassifier
@@ -36,16 +41,19 @@ PathLike = str | os.PathLike
 
 FORMAT = "firstlayer.fasttext.supervised"
 FORMAT_VERSION = "1"
-_FASTTEXT_MAGIC = (793712314).to_bytes(4, "little")  # the first 4 bytes of fastText's .bin
-
-
-class ModelFileError(ValueError):
-    """A file that is not a model :meth:`FastText.save_model` wrote, or one that is truncated
-    or damaged."""
 
 
 def save_model(model: FastText, path: PathLike) -> None:
-    """Write ``model`` to ``path`` (:meth:`FastText.save_model`)."""
+    """Write ``model`` to ``path`` in fastText's binary format (:meth:`FastText.save_model`),
+    atomically."""
+    parts = bin_parts(model)
+    with atomic_write(path, "wb") as f:
+        write_bin(f, parts)
+
+
+def save_safetensors(model: FastText, path: PathLike) -> None:
+    """Write ``model`` in the safetensors format of firstlayer 0.x (still read by
+    :func:`load_model`)."""
     d = model._dict
     tensors = {
         "input.weight": model.model.input.weight._data,
@@ -64,22 +72,27 @@ def save_model(model: FastText, path: PathLike) -> None:
 
 
 def load_model(path: PathLike) -> FastText:
-    """Read a model :meth:`FastText.save_model` wrote.
+    """Read a model: fastText's ``.bin``/``.ftz`` (supervised or unsupervised, written by
+    fastText or by :meth:`FastText.save_model`), or firstlayer's older safetensors file.
 
     Raises:
         FileNotFoundError: no such file.
-        ModelFileError: the file is not such a model (fastText's own ``.bin`` included), or it
-            is truncated or damaged; nothing is half-loaded.
+        ModelFileError: the file is not a model, or it is truncated or damaged (the message
+            names the section and the byte offset); nothing is half-loaded.
 
-    >>> model = load_model("model.bin")  # doctest: +SKIP
+    >>> model = load_model("lid.176.bin")  # doctest: +SKIP
     """
     path = check_readable(path, "model file")
     with open(path, "rb") as f:
         head = f.read(8)
-    if head[:4] == _FASTTEXT_MAGIC:
+        if head[:4] == MAGIC_BYTES:
+            f.seek(0)
+            return model_from_bin(read_bin(f, str(path)))
+    if _looks_like_text(head):
         raise ModelFileError(
-            f"{path} is a model saved by fastText itself; firstlayer reads only the models it "
-            "saves (FastText.save_model): train again with firstlayer.models.train_supervised"
+            f"{path} is not a model: it starts like a text file ({head!r}); a .vec file of "
+            "word vectors loads with firstlayer.vectors.load, a training file with "
+            "train_supervised"
         )
     try:
         meta = load_metadata(path)
@@ -108,6 +121,44 @@ def load_model(path: PathLike) -> FastText:
         raise ModelFileError(str(exc)) from None
     except (KeyError, ValueError, TypeError) as exc:
         raise ModelFileError(f"{path}: the model file is inconsistent: {exc}") from None
+
+
+def model_from_bin(parts: BinModel) -> FastText:
+    """The :class:`FastText` of a file ``read_bin`` read."""
+    d, a = parts.dictionary, parts.args
+    quantized = not isinstance(parts.input, np.ndarray)
+    rows, nout = parts.input.shape[0], parts.output.shape[0]
+    # an empty Linear, then the file's rows: no random init of a (2M, 300) matrix to discard
+    with warnings.catch_warnings():  # "Initializing zero-element tensors is a no-op": known
+        warnings.simplefilter("ignore", UserWarning)
+        net = FastTextClassifier(0 if quantized else rows, a.dim, 0,
+                                 _input_weight=None if quantized else parts.input)
+    if not parts.qout:
+        net.output.weight._data = parts.output
+        net.output.out_features = nout
+    model = FastText(net, d, a)
+    if quantized:  # answers through the product quantizer (``_quantize``)
+        model._set_quantized(parts.input, parts.output if parts.qout else None)
+    return model
+
+
+def bin_parts(model: FastText) -> BinModel:
+    """What fastText's file holds of ``model``, for :func:`write_bin`."""
+    d = model._dict
+    types = np.zeros(len(d.entries), np.int8)
+    types[d.nwords :] = 1
+    prune = None
+    if d.pruneidx is not None:  # in the order read (fastText writes its hash map's order)
+        prune = np.array(list(d.pruneidx.items()), np.int32).reshape(-1, 2)
+    qin, qout = model._qinput, model._qoutput
+    return BinModel(12, model.args, d, types, prune,
+                    model.model.input.weight._data if qin is None else qin, qout is not None,
+                    model.model.output.weight._data if qout is None else qout)
+
+
+def _looks_like_text(head: bytes) -> bool:
+    return bool(head) and all(b >= 32 or b in b"\t\r\n" for b in head) and not head.startswith(
+        b"{") and head[:1] not in (b"\x00",)
 
 
 def _from_saved(tensors: dict[str, np.ndarray], meta: dict[str, str]) -> FastText:

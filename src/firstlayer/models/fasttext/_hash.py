@@ -102,11 +102,21 @@ def char_ngram_rows(word: str | bytes, minn: int, maxn: int, bucket: int, nwords
     >>> len(char_ngram_rows("ab", 1, 2, 100, 0))  # "a", "b", "<a", "ab", "b>"
     5
     """
+    return [nwords + fnv1a(ngram) % bucket for ngram in char_ngrams(word, minn, maxn)]
+
+
+def char_ngrams(word: str | bytes, minn: int, maxn: int) -> list[bytes]:
+    """The character n-grams of ``"<" + word + ">"`` as UTF-8 bytes, in fastText's order
+    (``char_ngram_rows`` hashes them).
+
+    >>> char_ngrams("ab", 2, 3)
+    [b'<a', b'<ab', b'ab', b'ab>', b'b>']
+    """
     data = word.encode("utf-8", "surrogateescape") if isinstance(word, str) else word
     if data == EOS.encode() or maxn <= 0:
         return []
     data = b"<" + data + b">"
-    rows = []
+    ngrams = []
     size = len(data)
     for i in range(size):
         if data[i] & 0xC0 == 0x80:  # inside a character
@@ -117,6 +127,6 @@ def char_ngram_rows(word: str | bytes, minn: int, maxn: int, bucket: int, nwords
             while j < size and data[j] & 0xC0 == 0x80:
                 j += 1
             if n >= minn and not (n == 1 and (i == 0 or j == size)):
-                rows.append(nwords + fnv1a(data[i:j]) % bucket)
+                ngrams.append(data[i:j])
             n += 1
-    return rows
+    return ngrams

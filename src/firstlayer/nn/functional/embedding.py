@@ -14,6 +14,7 @@ import numpy as np
 
 from ... import _backend
 from ..._errors import TypeRuntimeError, ValueRuntimeError
+from ..._mapped import warn_dense_table_grad
 from ...autograd import no_grad
 from ...sparse import RowSparseTensor
 from ...tensor import Tensor
@@ -148,6 +149,7 @@ def embedding(
         if sparse:
             vals = grads if scale is None else grads * scale[:, None].astype(grads.dtype)
             return (RowSparseTensor(rows, vals.reshape((-1,) + W.shape[1:]), W.shape), None)
+        warn_dense_table_grad(W, "Embedding")
         dense = _backend.scatter_add_rows(rows, grads, num_rows, scale)
         return (dense.reshape(W.shape), None)
 

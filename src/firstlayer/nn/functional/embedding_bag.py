@@ -24,6 +24,7 @@ import numpy as np
 
 from ... import _backend
 from ..._errors import TypeRuntimeError, ValueRuntimeError
+from ..._mapped import warn_dense_table_grad
 from ...autograd import no_grad
 from ...sparse import RowSparseTensor
 from ...tensor import Tensor
@@ -320,6 +321,7 @@ def _sum_mean_forward(
                 vals = _backend.csr_t_matmul(bags.indptr, inverse, coef, uniq.shape[0], g)
                 grad_w = RowSparseTensor(uniq, vals, W.shape, coalesced=True)
             else:
+                warn_dense_table_grad(W, "EmbeddingBag")
                 grad_w = _backend.csr_t_matmul(bags.indptr, bags.ids, coef, num_rows, g)
         if psw_tensor is not None and psw_tensor.requires_grad:
             # d out[b] / d psw[e] = W[ids[e]] for the bag b of entry e: a dot with g[b]
@@ -356,6 +358,7 @@ def _max_forward(bags: _Bags, weight: Tensor) -> Tensor:
 
     def backward(g: np.ndarray) -> tuple:
         # out[b, d] came from W[rows[b, d], d]: its gradient goes there (empty bags: row -1)
+        warn_dense_table_grad(W, "EmbeddingBag")
         rows = winners()
         full = rows >= 0
         flat = rows * dim + np.arange(dim)  # positions in the flattened (V * D,) gradient

@@ -118,9 +118,14 @@ def max_pool1d(
 
     def backward(g: np.ndarray) -> tuple:
         g3 = g[None] if unbatched else g
-        gw = np.zeros(win.shape, g.dtype)
-        np.put_along_axis(gw, arg[..., None], g3[..., None], axis=3)
-        gx = _scatter(gw, xp.shape, k, s, d)[:, :, p: p + length]
+        if s >= span:  # windows don't overlap: each maximum's gradient is written in place
+            gxp = np.zeros(xp.shape, g.dtype)
+            np.put_along_axis(gxp, np.arange(n_out) * s + arg * d, g3, axis=2)
+        else:  # overlapping windows: add back one kernel position at a time
+            gw = np.zeros(win.shape, g.dtype)
+            np.put_along_axis(gw, arg[..., None], g3[..., None], axis=3)
+            gxp = _scatter(gw, xp.shape, k, s, d)
+        gx = gxp[:, :, p: p + length]
         return (gx[0] if unbatched else gx,)
 
     result = Tensor._make(out[0] if unbatched else out, (input,), backward, _NAME)

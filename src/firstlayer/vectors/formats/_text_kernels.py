@@ -30,6 +30,8 @@ OK = 0  # a word and dim numbers, all parsed here
 BLANK = 1  # nothing but whitespace
 SHORT = 2  # fewer than dim numbers, or no word before them
 SLOW = 3  # a word and dim tokens, but some token is not in the fast form
+SPACED = 4  # a word of several tokens before dim tokens: the caller checks that none of the
+#           word's later tokens is a number (a row with too many numbers is an error)
 
 _TWO_53 = 1 << 53
 _POW10 = np.array([10.0**k for k in range(23)])  # 10**0 .. 10**22: all exact doubles
@@ -225,6 +227,9 @@ def _parse_line(
         return BLANK, s, e
     if k >= 0 or s == e:
         return SHORT, s, e
+    for j in range(s, e):
+        if _is_space(buf[j]):
+            return SPACED, s, e
     return (SLOW if slow else OK), s, e
 
 

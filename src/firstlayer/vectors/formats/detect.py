@@ -6,10 +6,12 @@
 * ``"glove"``: the same lines without the header.
 * ``"word2vec-binary"``: the same header, then per vector the word, a space and ``dim``
   little-endian float32 values as raw bytes.
+* ``"fasttext-bin"``: a fastText model (``.bin``), told by its magic number 793712314; read
+  by :mod:`firstlayer.vectors.fasttext` (words and the character n-grams of unseen words).
 
 Compression (gzip/bz2/xz) is detected first, from the magic bytes, and the rest is read from
-the decompressed bytes. Files that are something else entirely (a pickle, a ``.npy``, a fastText
-``.bin`` model, UTF-16 text) get an error that says what they look like.
+the decompressed bytes. Files that are something else entirely (a pickle, a ``.npy``, UTF-16
+text) get an error that says what they look like.
 """
 
 from __future__ import annotations
@@ -20,11 +22,14 @@ from pathlib import Path
 from ._open import read_head
 from .errors import VectorFileError
 
-FORMATS = ("word2vec", "glove", "word2vec-binary", "cache")
+FORMATS = ("word2vec", "glove", "word2vec-binary", "cache")  # the formats written
+READ_FORMATS = (*FORMATS, "fasttext-bin")  # fastText's model file: read, not written
 CACHE_MARKER = "firstlayer-vectors-cache"
 CACHE_META = "meta.json"
 UTF8_BOM = b"\xef\xbb\xbf"
 _NUMBER_BYTES = frozenset(b"0123456789.-+eE \t\r\n")
+# The bytes of a number in text (whitespace left out: float32 bytes may be 0x20 or 0x0A).
+_DIGIT_BYTES = [bytes([b]) for b in b"0123456789.-+eE"]
 # Bytes a text line never holds (raw float32 bytes nearly always do).
 _CONTROL_BYTES = frozenset(range(32)) - frozenset(b"\t\r\n")
 _MAX_KEY_BYTES = 1 << 12  # a binary file's first word is shorter than this
@@ -63,11 +68,6 @@ def _foreign(head: bytes) -> str | None:
             "unpickles files (that can run code): in gensim, call "
             "kv.save_word2vec_format(path) and load that"
         )
-    if head.startswith(_FASTTEXT_MAGIC):
-        return (
-            "a fastText .bin model, not word2vec binary vectors: load the .vec file fastText "
-            "ships next to it (format 'word2vec')"
-        )
     if head.startswith(b"\x89HDF"):
         return "an HDF5 file"
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -83,6 +83,9 @@ def sniff_format(head: bytes, name: str = "the file") -> str:
     >>> sniff_format(b"1 2\\nthe " + bytes(8))
     'word2vec-binary'
     """
+    if head.startswith(_FASTTEXT_MAGIC):
+        return "fasttext-bin"
+    bom = head.startswith(UTF8_BOM)
     head = head.removeprefix(UTF8_BOM)
     if not head.strip():
         raise VectorFileError(f"{name} is empty")
@@ -93,8 +96,10 @@ def sniff_format(head: bytes, name: str = "the file") -> str:
     first = head if newline < 0 else head[:newline]
     header = parse_header(first)
     if header is None:
-        fields = first.split()
-        if len(fields) >= 2 and _is_number(fields[-1]):
+        # GloVe: the first lines are "word x1 x2 ..." (a damaged one among them is the text
+        # reader's error to report, naming the line)
+        lines = [line for line in head.split(b"\n")[:5] if line.strip()]
+        if any(_text_line(line) for line in lines) and not _looks_binary(head):
             return "glove"
         raise VectorFileError(
             f"{name} is not a vector file this reader knows: its first line "
@@ -104,26 +109,84 @@ def sniff_format(head: bytes, name: str = "the file") -> str:
     rest = head[newline + 1 :] if newline >= 0 else b""
     if count == 0 or not rest.strip():
         return "word2vec"  # nothing after the header: text and binary are the same
-    # Text if the first lines look like "word x1 x2 ..." (however many numbers: a header that
-    # disagrees with the lines is the text reader's error to report, with both counts).
-    lines = rest.split(b"\n")
-    if len(head) >= (1 << 16):
-        lines = lines[:-1]  # the last one may be cut off
-    sample = [line for line in lines[:5] if line.strip()]
-    if sample and all(_text_line(line) for line in sample):
-        return "word2vec"
-    if not sample:  # a line longer than the sample: are the bytes after the word numbers?
-        space = rest.find(b" ")
-        if space >= 0 and set(rest[space + 1 : space + 1 + 4 * max(dim, 1)]) <= _NUMBER_BYTES:
-            return "word2vec"
-    space = rest.find(b" ")
-    if 0 <= space < _MAX_KEY_BYTES and not set(rest[:space]) & _CONTROL_BYTES:
+    # Binary only on evidence that holds for binary: the records line up as the header says
+    # and their vectors are not text. Anything else that reads as text is text: a damaged line
+    # is the text reader's error to report, naming the line (a header that disagrees with the
+    # lines too, with both counts).
+    base = len(head) - len(rest) + (len(UTF8_BOM) if bom else 0)  # file offset of rest[0]
+    if _binary_records(rest, count, dim, name, base):
         return "word2vec-binary"
+    if not _looks_binary(rest):
+        return "word2vec"
     raise VectorFileError(
         f"{name}: the header says {count:,} vectors of {dim} dims, but what follows is "
         f"neither text lines 'word x1 ... x{dim}' nor binary 'word <{dim} float32>' "
-        f"records: {rest[:60]!r}"
+        f"records (if it is a word2vec binary file, its header's dim is wrong: the records "
+        f"don't line up): {rest[:60]!r}"
     )
+
+
+def _binary_records(rest: bytes, count: int, dim: int, name: str = "", base: int = 0) -> bool:
+    r"""Whether ``rest`` (the first bytes after the header, at file offset ``base``) holds
+    word2vec binary records of ``dim`` float32: a word, a space and ``4 * dim`` bytes each
+    (newlines before a word are the C tool's, skipped), whose vector bytes are not text.
+
+    A text line read this way gives "vectors" of digits, signs and dots (over 80% of the
+    bytes, whatever line is damaged); float32 values hold such bytes about one time in 15.
+    The evidence is that share across the records read, below one half, and most records
+    holding bytes no text line holds (control bytes, invalid UTF-8).
+    Records that have that evidence but then stop lining up (no space within 4 KB, words of
+    control bytes) are a damaged binary file or a wrong dim: an error saying where.
+
+    >>> _binary_records(b"a " + bytes(8) + b"b " + bytes(8), 2, 2)
+    True
+    >>> _binary_records(b"a 0.5 1.5\nb 0.\x00 2\n", 2, 2)
+    False
+    """
+    record = 4 * dim
+    pos = records = text_bytes = seen = odd_words = text_like = 0
+    broken = None
+    while records < count and pos < len(rest):
+        space = rest.find(b" ", pos, pos + _MAX_KEY_BYTES)
+        if space < 0:
+            # no word ends here: the layout fails, unless the head (or a truncated file: the
+            # reader says so) just ends within a word
+            if len(rest) - pos >= _MAX_KEY_BYTES:
+                broken = f"no word found at byte {base + pos:,} ({rest[pos:pos + 40]!r})"
+            break
+        word = rest[pos:space].lstrip(b"\n")
+        odd_words += not word or bool(set(word) & _CONTROL_BYTES)
+        vector = rest[space + 1 : space + 1 + record]
+        seen += len(vector)
+        text_bytes += sum(vector.count(b) for b in _DIGIT_BYTES)
+        # printable UTF-8 (a character cut at either end aside), as a text line is
+        text_like += not set(vector) & _CONTROL_BYTES and (
+            vector.decode("utf-8", "replace").count("\ufffd") <= 2
+        )
+        if len(vector) < record:
+            break  # cut off by the end of the head (or a truncated file: the reader says so)
+        records += 1
+        pos = space + 1 + record
+    partial = seen > records * record
+    if not seen or text_bytes >= seen / 2 or 2 * text_like >= records + partial:
+        return False
+    if broken is None and odd_words > max(1, records // 2):
+        broken = f"{odd_words} of the first {records} words hold control bytes"
+    if broken is not None:
+        raise VectorFileError(
+            f"{name}: a word2vec binary file whose records stop lining up: {broken}; the "
+            f"header's dim ({dim}) may be wrong, or this is not a word2vec binary file"
+        )
+    return True
+
+
+def _looks_binary(data: bytes) -> bool:
+    """Whether ``data`` (the first bytes after a header) is binary rather than text, damaged
+    or not: control bytes other than ``\\t \\r \\n`` in more than 1% of it (a damaged text
+    line holds one or two; float32 data about one byte in eight)."""
+    sample = data[:4096]
+    control = sum(sample.count(bytes([b])) for b in _CONTROL_BYTES)
+    return control > max(4, len(sample) // 100)
 
 
 def _text_line(line: bytes) -> bool:
@@ -141,7 +204,8 @@ def is_cache(path: str | os.PathLike) -> bool:
 
 def detect_format(path: str | os.PathLike) -> str:
     """The format of the vector file (or cache directory) at ``path``: one of
-    ``"word2vec"``, ``"glove"``, ``"word2vec-binary"``, ``"cache"``; from the content.
+    ``"word2vec"``, ``"glove"``, ``"word2vec-binary"``, ``"fasttext-bin"``, ``"cache"``; from
+    the content.
 
     >>> import tempfile, os
     >>> path = os.path.join(tempfile.mkdtemp(), "v.txt")

@@ -22,6 +22,9 @@ class LoadReport:
             ``word.lower()``.
         missing: with ``vocab=``: the vocabulary words not found, in vocabulary order.
         header_count: the vector count the file's header promised (``None``: no header).
+        bad_lines: with ``on_bad_lines="warn"``/``"skip"``: the numbers (1-based, the header
+            is line 1) of the lines left out because they are not ``word x1 ... xdim``;
+            ``None`` otherwise (a bad line is an error).
 
     >>> report = LoadReport("glove", None, count=2, dim=3)
     >>> report.count, report.duplicates_dropped, report.missing
@@ -38,6 +41,7 @@ class LoadReport:
     found_lowercase: int | None = None
     missing: list[str] | None = field(default=None, repr=False)
     header_count: int | None = None
+    bad_lines: list[int] | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         parts = [
@@ -54,4 +58,6 @@ class LoadReport:
             parts.append(f"missing={len(self.missing or [])}")
         if self.header_count is not None:
             parts.append(f"header_count={self.header_count}")
+        if self.bad_lines is not None:
+            parts.append(f"bad_lines={len(self.bad_lines)}")
         return f"LoadReport({', '.join(parts)})"

@@ -147,6 +147,17 @@ def _infer_dim(counts: np.ndarray) -> int | None:
     return int(np.bincount(sample - 1).argmax())
 
 
+_FIX = "correct or delete the line, or pass on_bad_lines='skip' to load the other lines"
+
+
+class _BadLine(Exception):
+    """A line that is not ``word x1 ... xdim``: its number and what is wrong with it."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(line, message)
+        self.line, self.message = line, message
+
+
 class _TextReader:
     def __init__(
         self,
@@ -155,12 +166,15 @@ class _TextReader:
         dtype: np.dtype,
         encoding: str,
         unicode_errors: str,
+        on_bad_lines: str = "error",
     ) -> None:
         self.name = name
         self.selector = selector
         self.dtype = dtype
         self.encoding = encoding
         self.unicode_errors = unicode_errors
+        self.on_bad_lines = on_bad_lines
+        self.bad_lines: list[int] = []  # skipped (on_bad_lines != "error"), in file order
         self.repaired = 0
         self.rows: GrowingRows | None = None
         self.dim = 0
@@ -170,51 +184,90 @@ class _TextReader:
         return VectorFileError(f"{self.name}, line {line:,}: {message}")
 
     # -- keys -----------------------------------------------------------------------------------
-    def _decode(self, raw: list[memoryview], line_numbers: np.ndarray) -> list[str]:
-        """Decode a block's keys, all at once when they are valid."""
+    def _invalid_key(self, line: int, key: bytes, bad: bytes) -> _BadLine:
+        return _BadLine(
+            line,
+            f"the bytes {bad!r} (in the word {key[:60]!r}) are not valid {self.encoding}. "
+            "To load the file anyway pass unicode_errors='replace' (or 'ignore'); if "
+            f"the file is not {self.encoding}, pass its encoding, e.g. encoding='latin-1'",
+        )
+
+    def _decode(self, raw: list[memoryview], line_numbers: np.ndarray) -> tuple[list[str], list]:
+        """Decode a block's keys, all at once when they are valid: ``(keys, bad)``, ``bad``
+        the :class:`_BadLine` of each key that is not valid in the encoding (only with
+        ``unicode_errors="strict"``; its key is then ``""``)."""
 
         def invalid(i: int, key: bytes, bad: bytes) -> Exception:
-            return self._error(
-                int(line_numbers[i]),
-                f"the bytes {bad!r} (in the word {key!r}) are not valid {self.encoding}. "
-                "To load the file anyway pass unicode_errors='replace' (or 'ignore'); if "
-                f"the file is not {self.encoding}, pass its encoding, e.g. "
-                "encoding='latin-1'",
+            return self._invalid_key(int(line_numbers[i]), key, bad)
+
+        try:
+            keys, repaired = decode_words(
+                b"\n".join(raw), len(raw), lambda: [view.tobytes() for view in raw],
+                self.encoding, self.unicode_errors, invalid,
             )
-
-        keys, repaired = decode_words(
-            b"\n".join(raw), len(raw), lambda: [view.tobytes() for view in raw], self.encoding,
-            self.unicode_errors, invalid,
-        )
+        except _BadLine:  # strict: find every invalid key (rare), to skip or report the first
+            keys, bad = [], []
+            for i, view in enumerate(raw):
+                word = view.tobytes()
+                try:
+                    keys.append(word.decode(self.encoding))
+                except UnicodeDecodeError as err:
+                    cut = word[max(err.start - 12, 0) : err.end + 12]
+                    bad.append(self._invalid_key(int(line_numbers[i]), word, cut))
+                    keys.append("")
+            return keys, bad
         self.repaired += repaired
-        return keys
+        return keys, []
 
-    # -- numbers the compiled loop left to float() -----------------------------------------------
-    def _parse_slow(self, line: bytes, line_number: int) -> list[float]:
-        """The last ``dim`` tokens of ``line`` through ``float()`` (``nan``, ``inf``, 20
-        digits), or the error naming the token that is not a number."""
-        tokens = line.split()[-self.dim :]
-        values = []
-        for col, token in enumerate(tokens):
-            try:
-                if b"_" in token:  # float() accepts "1_000"; a vector file does not
-                    raise ValueError
-                values.append(float(token))
-            except ValueError:
-                raise self._error(
+    # -- lines the compiled loop left to Python -------------------------------------------------
+    def _check_line(self, line: bytes, line_number: int, kind: int) -> list[float] | None:
+        """A line the compiled loop did not finish: a short row (``SHORT``), a number not in
+        its fast form (``SLOW``: ``nan``, ``inf``, 20 digits, or not a number) or a word with
+        spaces (``SPACED``). Returns the ``dim`` numbers through ``float()`` (``None``: the
+        loop's values stand), or raises :class:`_BadLine`."""
+        from ._text_kernels import SHORT, SPACED
+
+        tokens = line.split()
+        dim = self.dim
+        if kind == SHORT:
+            raise _BadLine(
+                line_number,
+                f"the word {tokens[0][:40]!r} is followed by {len(tokens) - 1} numbers; every "
+                f"vector has {dim} (a short or damaged row): {_FIX}",
+            )
+        if kind == SPACED:
+            # A word may hold spaces (GloVe 840B: "New York"), but a token after its first one
+            # that reads as a number means a row with more numbers than the vectors have.
+            extra = [t for t in tokens[1:-dim] if _is_number(t)]
+            if extra:
+                numbers = len(tokens) - 1 - next(
+                    i for i, t in enumerate(tokens[1:-dim]) if _is_number(t)
+                )
+                raise _BadLine(
                     line_number,
-                    f"number {col + 1} of {self.dim}, {token[:40]!r}, is not a number",
-                ) from None
+                    f"the word {tokens[0][:40]!r} is followed by {numbers} numbers; every "
+                    f"vector has {dim} (a long or damaged row; a word with spaces may not "
+                    f"hold a number, like {extra[0][:40]!r}): {_FIX}",
+                )
+        values = []
+        for col, token in enumerate(tokens[-dim:]):
+            if not _is_number(token):
+                raise _BadLine(
+                    line_number,
+                    f"number {col + 1} of {dim}, {token[:40]!r}, is not a number: {_FIX}",
+                )
+            values.append(float(token))
         return values
 
     # -- one block ------------------------------------------------------------------------------
     def select(self, block: _Block, first_line: int) -> np.ndarray | None:
         """Check the parsed lines of ``block`` (whose first line is ``first_line``), decode
         their words and pick the rows to keep: their ``(rows, dim)`` values, or ``None`` if no
-        row is kept."""
-        from ._text_kernels import BLANK, SHORT, SLOW
+        row is kept. A bad line raises (``on_bad_lines="error"``, the first in the file) or is
+        left out and noted in ``bad_lines``."""
+        from ._text_kernels import BLANK, OK
 
-        dim, status = self.dim, block.status
+        status = block.status
         lines = np.arange(block.lines)
         if (status == BLANK).any():
             lines = lines[status != BLANK]
@@ -223,21 +276,36 @@ class _TextReader:
             lines = lines[:room]
         if lines.size == 0:
             return None
-        kinds = status[lines]
-        short = np.flatnonzero(kinds == SHORT)
-        if short.size:
-            i = int(lines[short[0]])
-            tokens = block.line(i).split()
-            raise self._error(
-                first_line + i,
-                f"the word {tokens[0][:40]!r} is followed by {len(tokens) - 1} numbers; every "
-                f"vector has {dim} (a short or damaged row)",
-            )
-        for i in lines[kinds == SLOW].tolist():
-            block.values[i] = self._parse_slow(block.line(i), first_line + i)
+        bad: list[_BadLine] = []
+        odd = np.flatnonzero(status[lines] != OK)
+        for i in lines[odd].tolist():
+            try:
+                values = self._check_line(block.line(i), first_line + i, int(status[i]))
+            except _BadLine as err:
+                bad.append(err)
+                if self.on_bad_lines == "error":
+                    break  # the first bad line of the block; a bad key before it wins
+                continue
+            if values is not None:
+                block.values[i] = values
+        if bad and self.on_bad_lines != "error":
+            lines = np.setdiff1d(lines, [b.line - first_line for b in bad], assume_unique=True)
         view = memoryview(block.buf)  # type: ignore[arg-type]
         starts, ends = block.key_s[lines].tolist(), block.key_e[lines].tolist()
-        keys = self._decode([view[s:e] for s, e in zip(starts, ends)], first_line + lines)
+        keys, bad_keys = self._decode([view[s:e] for s, e in zip(starts, ends)], first_line + lines)
+        if bad_keys:
+            bad = sorted(bad + bad_keys, key=lambda b: b.line)
+            if self.on_bad_lines != "error":
+                drop = {b.line - first_line for b in bad_keys}
+                good = [j for j, i in enumerate(lines.tolist()) if i not in drop]
+                keys = [keys[j] for j in good]
+                lines = lines[good]
+        if bad:
+            if self.on_bad_lines == "error":
+                raise self._error(bad[0].line, bad[0].message)
+            self.bad_lines.extend(b.line for b in bad)
+            if lines.size == 0:
+                return None
         keep = self.selector.choose(keys)
         if keep is not None:
             if keep.size == 0:
@@ -246,6 +314,18 @@ class _TextReader:
         if lines.size == block.lines:
             return block.values
         return block.values[lines]
+
+
+def _is_number(token: bytes) -> bool:
+    """Whether ``float()`` reads ``token`` as a number (``1_000`` excepted: no vector file
+    writes that)."""
+    if b"_" in token:
+        return False
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True
 
 
 def read_text(
@@ -259,6 +339,7 @@ def read_text(
     unicode_errors: str,
     size_hint: int | None,
     on_block: Callable[[], None],
+    on_bad_lines: str = "error",
 ) -> tuple[list[str], np.ndarray, dict[str, Any]]:
     """Read a ``"word2vec"`` or ``"glove"`` text stream.
 
@@ -268,11 +349,13 @@ def read_text(
             ``dim`` from the lines.
         size_hint: the decompressed size if known (estimates the row count without a header).
         on_block: called after each block (progress).
+        on_bad_lines: ``"error"``: a bad line raises; ``"warn"``/``"skip"``: it is left out
+            (``fields["bad_lines"]`` lists their numbers; ``"warn"`` also warns).
 
     Returns:
         ``(keys, matrix, report fields)``.
     """
-    reader = _TextReader(name, selector, dtype, encoding, unicode_errors)
+    reader = _TextReader(name, selector, dtype, encoding, unicode_errors, on_bad_lines)
     blocks = _blocks(stream, BLOCK_BYTES)
     buf = next(blocks, None)
     head = buf[: 1 << 16].tobytes() if buf is not None else b""
@@ -329,22 +412,33 @@ def read_text(
 
     first = [block.parse(dim, dtype)] if block is not None else []
     del block  # the pipeline frees each block once used
-    _pipeline(reader, first, line, blocks, on_block)
+    last_line = _pipeline(reader, first, line, blocks, on_block) - 1
 
     fields: dict[str, Any] = {"lines_repaired": reader.repaired}
+    bad = reader.bad_lines
+    if on_bad_lines != "error":
+        fields["bad_lines"] = bad
+        if bad and on_bad_lines == "warn":
+            shown = ", ".join(f"{n:,}" for n in bad[:10]) + (", ..." if len(bad) > 10 else "")
+            warnings.warn(
+                f"{name}: {len(bad):,} bad line(s) skipped (lines {shown}); "
+                "report.bad_lines lists them",
+                stacklevel=3,
+            )
     if header is not None:
         fields["header_count"] = header[0]
+        rows_seen = selector.read + len(bad)  # the header counted the bad rows too
         if fmt == "word2vec" and not selector.done:
-            if selector.read < header[0]:
+            if rows_seen < header[0]:
                 raise TruncatedVectorFileError(
                     f"{name}: the header promises {header[0]:,} vectors but the file holds "
-                    f"{selector.read:,}; it may be truncated. Pass limit={selector.read} to "
-                    "load those, or format='glove' to ignore the header"
+                    f"{rows_seen:,} (it ends at line {last_line:,}); it may be truncated. Pass "
+                    f"limit={selector.read} to load those, or format='glove' to ignore the header"
                 )
-            if selector.read > header[0]:
+            if rows_seen > header[0]:
                 warnings.warn(
                     f"{name}: the header says {header[0]:,} vectors but the file holds "
-                    f"{selector.read:,}; all of them were loaded",
+                    f"{rows_seen:,}; all of them were loaded",
                     stacklevel=3,
                 )
     rows, more = selector.finish(name)
@@ -369,8 +463,9 @@ def _pipeline(
     line: int,
     blocks: Iterator[np.ndarray],
     on_block: Callable[[], None],
-) -> None:
-    """Read every block into ``reader.rows``, in file order.
+) -> int:
+    """Read every block into ``reader.rows``, in file order; returns the number of the line
+    after the last one read.
 
     Worker threads parse the next blocks (the compiled loop releases the GIL); the work that
     must be sequential (decoding words, choosing rows: duplicates, limit, vocab) runs here, on
@@ -398,9 +493,9 @@ def _pipeline(
         while not reader.selector.done:
             buf = next(blocks, None)
             if buf is None:
-                return
+                break
             use(parsed(buf))
-        return
+        return line
     ahead = 2 * workers  # blocks in flight: bounds the extra memory
     with ThreadPoolExecutor(workers, thread_name_prefix="firstlayer-vectors") as pool:
         pending: deque[Future[_Block]] = deque()
@@ -420,6 +515,7 @@ def _pipeline(
         finally:  # after an error or an early stop: drop the work not started yet
             for job in pending:
                 job.cancel()
+    return line
 
 
 # ---- writing ------------------------------------------------------------------------------------
