@@ -85,8 +85,8 @@ from ._functions import (
     unsqueeze,
     zero_,
 )
-from ._printing import get_printoptions, set_printoptions
 from ._mapped import from_file
+from ._printing import get_printoptions, set_printoptions
 from ._random import Generator, default_generator, initial_seed, manual_seed, seed
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .creation import (

@@ -122,11 +122,10 @@ def from_file(
     path = os.fspath(filename)
     if shared:
         _reserve(path, nbytes, size, d)
-        mode = "r+"
+        arr = np.memmap(path, dtype=d.np, mode="r+", shape=(size,))
     else:
         _check_big_enough(path, nbytes, size, d)
-        mode = "c"
-    arr = np.memmap(path, dtype=d.np, mode=mode, shape=(size,))
+        arr = np.memmap(path, dtype=d.np, mode="c", shape=(size,))
     # A plain ndarray view (not np.memmap), so results of ops on it are ordinary arrays; the
     # memmap stays alive as its base, and mapped_file() finds it there.
     return Tensor._wrap(arr.view(np.ndarray))

@@ -40,8 +40,8 @@ from __future__ import annotations
 import json
 import mmap as _mmap
 import os
-import warnings
 import struct
+import warnings
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -420,8 +420,10 @@ def _load_safetensors(
         # copy-on-write ("c": the tensors are writable, the file never changes) or shared ("r+":
         # writes reach the file); a plain ndarray view (not np.memmap) so that results of ops on
         # them are ordinary arrays (the memmap stays alive as their base)
-        mode = "r+" if shared else "c"
-        buf = np.memmap(path, np.uint8, mode=mode, offset=start, shape=(data_len,))
+        if shared:
+            buf = np.memmap(path, np.uint8, mode="r+", offset=start, shape=(data_len,))
+        else:
+            buf = np.memmap(path, np.uint8, mode="c", offset=start, shape=(data_len,))
         buf = buf.view(np.ndarray)
     else:
         buf = np.empty(data_len, np.uint8)  # NumPy's allocation is aligned for any dtype

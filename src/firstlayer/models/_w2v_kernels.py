@@ -120,6 +120,11 @@ def _score_and_step(
     """
     dim = h.shape[0]
     loss = 0.0
+    # -log sigmoid(f) = log(1 + e) and -log sigmoid(-f) = log(1 + e) + f, e = exp(-f): the
+    # logs of an example's targets are summed as the log of the product of their (1 + e), one
+    # log an example instead of one a target (the loss, on for the progress bar, cost skip-gram
+    # half again its time with a log1p a target). The product stays far below float64's range.
+    product = 1.0
     for k in range(nt):
         row = out[targets[k]]
         f = np.float32(0.0)
@@ -129,9 +134,17 @@ def _score_and_step(
         e = math.exp(-f)
         grads[k] = np.float32(alpha) * (labels[k] - np.float32(1.0) / (np.float32(1.0) + e))
         if compute_loss:
-            # -log sigmoid(f) = log1p(e), and -log sigmoid(-f) = log1p(e) + f, e = exp(-f)
-            term = math.log1p(e) if f > -15.0 else -f
-            loss += float(term if labels[k] > 0.5 else term + f)
+            if f > -15.0:
+                product *= 1.0 + float(e)
+            else:  # log(1 + e) = -f to float64 precision; e itself may be inf
+                loss -= float(f)
+            if labels[k] < 0.5:
+                loss += float(f)
+            if product > 1e250:  # a long hierarchical-softmax path
+                loss += math.log(product)
+                product = 1.0
+    if compute_loss:
+        loss += math.log(product)
     repeated = False  # a noise word drawn twice: its second step must not see the first
     for k in range(1, nt):
         for q in range(k):

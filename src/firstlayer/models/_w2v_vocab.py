@@ -187,8 +187,8 @@ def make_cum_table(counts: np.ndarray, ns_exponent: float, domain: int = 2**31 -
     cumulative = np.cumsum(np.array(powered, np.float64))
     if len(cumulative) == 0:
         return np.zeros(0, np.uint32)
-    total = cumulative[-1]
-    return np.array([round(c / total * domain) for c in cumulative.tolist()], np.uint32)
+    # np.rint rounds half to even, as round() does, of the same float64 quotients and products
+    return np.rint(cumulative / cumulative[-1] * domain).astype(np.uint32)
 
 
 # Noise words are drawn by bisecting the cumulative table, as gensim does: ~log2(V) dependent,

@@ -37,6 +37,9 @@ _COPY_ROWS_BYTES = 1 << 18  # rows gathered at a time after the walk (they stay 
 _MAX_WORD_BYTES = 1 << 12  # no real word is longer; more means the header's dim is wrong
 _ROWS_PER_WRITE = 1 << 12
 _FILE_F32 = np.dtype("<f4")  # the file's numbers
+# A memory-mapped file's pages count in the process's resident memory once read; the pages
+# already walked are handed back every this many bytes (the file would double the peak).
+_RELEASE_BYTES = 1 << 23
 
 
 class _Source:
@@ -49,6 +52,7 @@ class _Source:
         self.stream, self.raw = stream, raw
         self.map: mmap.mmap | None = None
         self.start = 0
+        self.released = 0  # bytes of the map before this were handed back
         self.eof = False
         if raw is not None:
             try:
@@ -73,8 +77,15 @@ class _Source:
         return 0
 
     def progress(self, pos: int) -> None:
+        """The walk got to ``pos``: move the progress bar, and drop the pages of the map
+        before it from the process's memory (they stay in the page cache; read again, they
+        come back)."""
         if self.map is not None and self.raw is not None:
             self.raw.seek(pos)  # progress bars follow the file position
+            done = pos - pos % mmap.PAGESIZE
+            if done - self.released >= _RELEASE_BYTES and hasattr(mmap, "MADV_DONTNEED"):
+                self.map.madvise(mmap.MADV_DONTNEED, self.released, done - self.released)
+                self.released = done
 
     def __enter__(self) -> _Source:
         return self

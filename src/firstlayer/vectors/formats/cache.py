@@ -254,7 +254,7 @@ def _open_files(root: Path, meta: dict[str, Any]) -> tuple[Sequence[str], np.nda
     returns: from then on, deleting them does not affect the reader on POSIX)."""
     count, dim = int(meta["count"]), int(meta["dim"])
     files = file_names(meta)
-    vectors = np.load(root / files["vectors"], mmap_mode="r", allow_pickle=False)
+    vectors = _map_npy(root, files["vectors"])
     if vectors.shape != (count, dim):
         raise VectorFileError(
             f"{str(root)!r}: {files['vectors']} has shape {vectors.shape} but meta.json says "

@@ -158,9 +158,10 @@ def _binary_records(rest: bytes, count: int, dim: int, name: str = "", base: int
         odd_words += not word or bool(set(word) & _CONTROL_BYTES)
         vector = rest[space + 1 : space + 1 + record]
         seen += len(vector)
-        text_bytes += sum(vector.count(b) for b in _DIGIT_BYTES)
-        # printable UTF-8 (a character cut at either end aside), as a text line is
-        text_like += not set(vector) & _CONTROL_BYTES and (
+        digits = sum(vector.count(b) for b in _DIGIT_BYTES)
+        text_bytes += digits
+        # printable UTF-8 (a character cut at either end aside), not only whitespace: text
+        text_like += bool(vector.strip()) and not set(vector) & _CONTROL_BYTES and (
             vector.decode("utf-8", "replace").count("\ufffd") <= 2
         )
         if len(vector) < record:

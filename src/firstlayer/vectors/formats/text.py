@@ -240,9 +240,7 @@ class _TextReader:
             # that reads as a number means a row with more numbers than the vectors have.
             extra = [t for t in tokens[1:-dim] if _is_number(t)]
             if extra:
-                numbers = len(tokens) - 1 - next(
-                    i for i, t in enumerate(tokens[1:-dim]) if _is_number(t)
-                )
+                numbers = sum(map(_is_number, tokens[1:]))
                 raise _BadLine(
                     line_number,
                     f"the word {tokens[0][:40]!r} is followed by {numbers} numbers; every "

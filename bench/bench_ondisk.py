@@ -1,0 +1,157 @@
+"""A table larger than memory, on local disk, trained in place with sparse SGD and RowWiseAdagrad.
+
+Workloads (float32, D=64, Zipf(1.1) ids hashed over the table):
+
+1. ``init``        ``firstlayer.from_file(path, shared=True, size=V*D).view(V, D)`` then
+   ``nn.init.uniform_(w, -0.01, 0.01)``: written to the file in pieces of 4M draws.
+2. ``disk-sgd``    ``EmbeddingBag.from_pretrained(w, freeze=False, sparse=True, mode="sum")``,
+   loss = the mean of the bags' squares, ``optim.SGD(lr)``: forward, backward and step per batch.
+3. ``disk-rowwise`` the same with ``optim.RowWiseAdagrad``, its accumulators in a mapped file
+   (``state_dir``) next to the table.
+4. ``mem-sgd`` / ``mem-rowwise``: the same on an in-memory table of ``--mem-rows`` rows that
+   fits in RAM (ids drawn from the same law, hashed over that table), for comparison.
+
+Ids: ``rank = Zipf(1.1)`` truncated to the table (redrawn above V), then ``id = rank * K mod V``
+with an odd ``K`` (a bijection for V a power of two): the hot rows are scattered over the whole
+table, as hashed ids are in recommendation models, not packed in its first pages.
+
+For each training workload: ids per second over ``--steps`` timed batches after ``--warmup``
+batches (so the hot rows are in the page cache; the warm-up's rate is printed too), and the
+process's anonymous memory (``RssAnon`` of ``/proc/self/status``: what is not backed by a
+file) before, and at its highest, sampled after every batch. The files are deleted at the end.
+
+Usage::
+
+    python bench/bench_ondisk.py                       # 2^27 x 64 (34 GB) in /var/tmp
+    python bench/bench_ondisk.py --rows-log2 25        # 2^25 x 64 (8.6 GB)
+    python bench/bench_ondisk.py --dir /mnt/ssd --steps 100
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+import firstlayer as fl
+from firstlayer import nn
+
+D = 64
+ZIPF_A = 1.1
+_HASH = 0x9E3779B1  # odd: id -> id * K mod 2^k is a bijection
+
+
+def rss_anon() -> int:
+    """Anonymous resident memory of this process, in bytes (Linux)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1]) * 1024
+    return -1
+
+
+def zipf_batch(rng: np.random.Generator, shape: tuple[int, int], rows: int) -> np.ndarray:
+    """Zipf(1.1) ranks truncated to ``[0, rows)``, hashed over the table."""
+    n = shape[0] * shape[1]
+    out = np.empty(0, np.int64)
+    while out.shape[0] < n:
+        r = rng.zipf(ZIPF_A, size=2 * n) - 1
+        out = np.concatenate([out, r[r < rows]])
+    return ((out[:n] * _HASH) % rows).reshape(shape)
+
+
+def train(
+    weight: fl.Tensor, make_opt: Callable, rows: int, batch: tuple[int, int], warmup: int,
+    steps: int, seed: int,
+) -> dict[str, float]:
+    model = nn.EmbeddingBag.from_pretrained(weight, freeze=False, sparse=True, mode="sum")
+    opt = make_opt(model.parameters())
+    rng = np.random.default_rng(seed)
+    batches = [fl.tensor(zipf_batch(rng, batch, rows)) for _ in range(warmup + steps)]
+    start_anon = rss_anon()
+    peak = start_anon
+    t0 = time.perf_counter()
+    t_warm = t0
+    for i, ids in enumerate(batches):
+        if i == warmup:
+            t_warm = time.perf_counter()
+        opt.zero_grad()
+        model(ids).pow(2).mean().backward()
+        opt.step()
+        peak = max(peak, rss_anon())
+    t1 = time.perf_counter()
+    n = batch[0] * batch[1]
+    return {
+        "warm_ids_s": n * warmup / max(t_warm - t0, 1e-9) if warmup else float("nan"),
+        "ids_s": n * steps / (t1 - t_warm),
+        "anon_start": start_anon,
+        "anon_peak": peak,
+        "distinct": float(len(np.unique(np.concatenate([b.numpy().ravel() for b in batches])))),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--rows-log2", type=int, default=27, help="on-disk table rows = 2^k")
+    ap.add_argument("--mem-rows-log2", type=int, default=24, help="in-memory table rows = 2^k")
+    ap.add_argument("--dir", default="/var/tmp", help="a directory on local disk")
+    ap.add_argument("--bags", type=int, default=2048)
+    ap.add_argument("--bag-len", type=int, default=8)
+    ap.add_argument("--warmup", type=int, default=100)
+    ap.add_argument("--steps", type=int, default=200)
+    ap.add_argument("--lr", type=float, default=0.01)
+    ap.add_argument("--skip-mem", action="store_true")
+    args = ap.parse_args()
+
+    V = 1 << args.rows_log2
+    batch = (args.bags, args.bag_len)
+    work = tempfile.mkdtemp(prefix="firstlayer-ondisk-", dir=args.dir)
+    print(f"table {V} x {D} float32 = {V * D * 4 / 1e9:.1f} GB in {work}; "
+          f"RAM {os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE') / 1e9:.1f} GB; "
+          f"batches of {batch[0]} bags x {batch[1]} ids; RssAnon at start "
+          f"{rss_anon() / 2**20:.0f} MiB")
+    results = {}
+    try:
+        path = os.path.join(work, "table.f32")
+        t = time.perf_counter()
+        a0 = rss_anon()
+        w = fl.from_file(path, shared=True, size=V * D).view(V, D)
+        nn.init.uniform_(w, -0.01, 0.01, generator=fl.Generator().manual_seed(0))
+        took = time.perf_counter() - t
+        print(f"init: {took:.0f} s ({V * D * 4 / 1e9 / took:.2f} GB/s), RssAnon "
+              f"{a0 / 2**20:.0f} -> {rss_anon() / 2**20:.0f} MiB", flush=True)
+        sgd = lambda ps: fl.optim.SGD(ps, lr=args.lr)  # noqa: E731
+        state = os.path.join(work, "state")
+        rowwise = lambda ps: fl.optim.RowWiseAdagrad(ps, lr=args.lr, state_dir=state)  # noqa: E731
+        for name, make in (("disk-sgd", sgd), ("disk-rowwise", rowwise)):
+            results[name] = r = train(w, make, V, batch, args.warmup, args.steps, seed=1)
+            print(f"{name}: {r['ids_s'] / 1e6:.2f} M ids/s (warm-up {r['warm_ids_s'] / 1e6:.2f}), "
+                  f"RssAnon {r['anon_start'] / 2**20:.0f} -> peak {r['anon_peak'] / 2**20:.0f} MiB"
+                  f", {r['distinct']:.0f} distinct rows", flush=True)
+        del w
+        if not args.skip_mem:
+            Vm = 1 << args.mem_rows_log2
+            wm = fl.empty(Vm, D)
+            nn.init.uniform_(wm, -0.01, 0.01, generator=fl.Generator().manual_seed(0))
+            rowwise_mem = lambda ps: fl.optim.RowWiseAdagrad(ps, lr=args.lr)  # noqa: E731
+            for name, make in (("mem-sgd", sgd), ("mem-rowwise", rowwise_mem)):
+                results[name] = r = train(wm, make, Vm, batch, args.warmup, args.steps, seed=1)
+                print(f"{name} ({Vm} rows, {Vm * D * 4 / 1e9:.1f} GB in memory): "
+                      f"{r['ids_s'] / 1e6:.2f} M ids/s (warm-up {r['warm_ids_s'] / 1e6:.2f}), "
+                      f"RssAnon {r['anon_start'] / 2**20:.0f} -> peak "
+                      f"{r['anon_peak'] / 2**20:.0f} MiB", flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    if "mem-sgd" in results:
+        for kind in ("sgd", "rowwise"):
+            ratio = results[f"disk-{kind}"]["ids_s"] / results[f"mem-{kind}"]["ids_s"]
+            print(f"{kind}: on-disk / in-memory throughput = {ratio:.2f} (target >= 0.5)")
+
+
+if __name__ == "__main__":
+    main()
