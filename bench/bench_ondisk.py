@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import tempfile
 import time
@@ -55,6 +56,15 @@ def rss_anon() -> int:
     return -1
 
 
+def _fsync(path: str) -> None:
+    """Write the file's dirty pages (those of its shared mappings too) to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def zipf_batch(rng: np.random.Generator, shape: tuple[int, int], rows: int) -> np.ndarray:
     """Zipf(1.1) ranks truncated to ``[0, rows)``, hashed over the table."""
     n = shape[0] * shape[1]
@@ -75,6 +85,7 @@ def train(
     batches = [fl.tensor(zipf_batch(rng, batch, rows)) for _ in range(warmup + steps)]
     start_anon = rss_anon()
     peak = start_anon
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_majflt
     t0 = time.perf_counter()
     t_warm = t0
     for i, ids in enumerate(batches):
@@ -91,6 +102,7 @@ def train(
         "ids_s": n * steps / (t1 - t_warm),
         "anon_start": start_anon,
         "anon_peak": peak,
+        "major_faults": float(resource.getrusage(resource.RUSAGE_SELF).ru_majflt - faults),
         "distinct": float(len(np.unique(np.concatenate([b.numpy().ravel() for b in batches])))),
     }
 
@@ -102,8 +114,8 @@ def main() -> None:
     ap.add_argument("--dir", default="/var/tmp", help="a directory on local disk")
     ap.add_argument("--bags", type=int, default=2048)
     ap.add_argument("--bag-len", type=int, default=8)
-    ap.add_argument("--warmup", type=int, default=100)
-    ap.add_argument("--steps", type=int, default=200)
+    ap.add_argument("--warmup", type=int, default=50)
+    ap.add_argument("--steps", type=int, default=100)
     ap.add_argument("--lr", type=float, default=0.01)
     ap.add_argument("--skip-mem", action="store_true")
     args = ap.parse_args()
@@ -122,6 +134,7 @@ def main() -> None:
         a0 = rss_anon()
         w = fl.from_file(path, shared=True, size=V * D).view(V, D)
         nn.init.uniform_(w, -0.01, 0.01, generator=fl.Generator().manual_seed(0))
+        _fsync(path)  # the initial values on disk: training starts without a dirty backlog
         took = time.perf_counter() - t
         print(f"init: {took:.0f} s ({V * D * 4 / 1e9 / took:.2f} GB/s), RssAnon "
               f"{a0 / 2**20:.0f} -> {rss_anon() / 2**20:.0f} MiB", flush=True)
@@ -130,9 +143,14 @@ def main() -> None:
         rowwise = lambda ps: fl.optim.RowWiseAdagrad(ps, lr=args.lr, state_dir=state)  # noqa: E731
         for name, make in (("disk-sgd", sgd), ("disk-rowwise", rowwise)):
             results[name] = r = train(w, make, V, batch, args.warmup, args.steps, seed=1)
+            t = time.perf_counter()
+            _fsync(path)
+            r["fsync_s"] = time.perf_counter() - t
             print(f"{name}: {r['ids_s'] / 1e6:.2f} M ids/s (warm-up {r['warm_ids_s'] / 1e6:.2f}), "
                   f"RssAnon {r['anon_start'] / 2**20:.0f} -> peak {r['anon_peak'] / 2**20:.0f} MiB"
-                  f", {r['distinct']:.0f} distinct rows", flush=True)
+                  f", {r['distinct']:.0f} distinct rows, {r['major_faults']:.0f} major page faults"
+                  f" (reads from disk); fsync after: {r['fsync_s']:.1f} s",
+                  flush=True)
         del w
         if not args.skip_mem:
             Vm = 1 << args.mem_rows_log2

@@ -23,7 +23,10 @@ Workloads and the targets the project set itself (issue 4):
   caches of ``--cache-rows`` keys (default 1M and 3M, GoogleNews' count; dim 8: the key count
   is what costs), at least 5 rounds each.                       target < 50 ms, absolute
 
-Then the peak memory (tracemalloc) of our text load and vocab load against the matrix size.
+Then the peak memory of each load, each in a fresh process (the peak resident set: VmHWM on
+Linux, ``ru_maxrss`` elsewhere), beside that of a process that only imported NumPy and the
+matrix's size. Target (issue 11): at most gensim's peak, and at most the matrix + 80 MB beyond
+the NumPy process.
 
 Usage::
 
@@ -42,6 +45,8 @@ import os
 import platform
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import tracemalloc
@@ -110,6 +115,25 @@ def open_cache_gensim(path: Path, key: str) -> float:
     kv = GensimKV.load(str(path), mmap="r")
     assert "not-a-key" not in kv
     return float(kv[key][0])
+
+
+_PEAK = """
+import resource, sys
+try:  # this process's own peak (ru_maxrss also counts the parent's, before exec)
+    print(int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) / 1024)
+except OSError:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # bytes on macOS, KB elsewhere
+    print(peak / (2**20 if sys.platform == "darwin" else 1024))
+"""
+
+
+def fresh_peak_mb(code: str) -> float:
+    """Peak resident memory (MB) of a fresh Python process that runs ``code``."""
+    out = subprocess.run(
+        [sys.executable, "-c", "import warnings; warnings.simplefilter('ignore')\n" + code + _PEAK],
+        capture_output=True, text=True, check=True,
+    )
+    return float(out.stdout.split()[-1])
 
 
 def peak_mb(fn: Callable[[], object]) -> float:
@@ -307,6 +331,40 @@ def main() -> None:
             f"matrix ({full / matrix_mb:.2f}x, keys included); with vocab= ({len(vocab):,} "
             f"words): {part:.0f} MB for {matrix_mb * len(vocab) / rows:.0f} MB"
         )
+    memory = [  # (workload, our load, gensim's load) run in a fresh process each
+        ("text-load", "text_file", "load_vectors({p!r}, progress=False)",
+         "G.load_word2vec_format({p!r})"),
+        ("binary-load", "bin_file", "load_vectors({p!r}, progress=False)",
+         "G.load_word2vec_format({p!r}, binary=True)"),
+        ("gzip-load", "gz_file", "load_vectors({p!r}, progress=False)",
+         "G.load_word2vec_format({p!r})"),
+    ]
+    memory = [m for m in memory if not args.only or m[0] in args.only]
+    if memory:
+        base = fresh_peak_mb("import numpy")
+        matrix_mb = vectors.nbytes / 2**20
+        bound = base + matrix_mb + 80
+        print(
+            f"\npeak memory, fresh process each (MB): NumPy alone {base:.0f}, the matrix "
+            f"{matrix_mb:.0f}; target: <= gensim and <= {bound:.0f} (NumPy + matrix + 80)"
+        )
+        print("| workload | firstlayer (MB) | gensim (MB) | target |")
+        print("|---|---:|---:|---:|")
+        files = {"text_file": text_file, "bin_file": bin_file, "gz_file": gz_file}
+        for label, which, ours_code, theirs_code in memory:
+            path = str(files[which]())
+            ours_mb = fresh_peak_mb(
+                "from firstlayer.vectors.formats import load_vectors\n"
+                + ours_code.format(p=path)
+            )
+            theirs_mb = fresh_peak_mb(
+                "from gensim.models import KeyedVectors as G\n" + theirs_code.format(p=path)
+            )
+            ok = ours_mb <= min(theirs_mb, bound)
+            print(
+                f"| {label} | {ours_mb:.0f} | {theirs_mb:.0f} | "
+                f"<= {min(theirs_mb, bound):.0f} {'ok' if ok else 'MISSED'} |"
+            )
     if not args.dir:
         shutil.rmtree(workdir, ignore_errors=True)
 

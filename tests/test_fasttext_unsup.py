@@ -72,9 +72,18 @@ def topic_precision(model, groups, k: int = 5) -> float:
 
 
 # ---- the training step, exactly ------------------------------------------------------------------
+def table_sigmoid(x: float) -> float:
+    """fastText's ``Loss::sigmoid``: 0 below -8, 1 above 8, else a 512-step table."""
+    if x < -8 or x > 8:
+        return float(x > 8)
+    i = int((np.float32(x) + np.float32(8)) * np.float32(32))
+    return float(np.float32(1 / (1 + np.exp(-(i * 16 / 512 - 8)))))
+
+
 def reference(w_in, w_out, lines, sub, model, loss, lr0, ntokens, paths=None):
     """fastText's updates one (rows, target) step at a time, hidden read from the rows each
-    time (``Model::update``), in float64; ws=1, nothing discarded, lrUpdateRate=1."""
+    time (``Model::update``), in float64 (its sigmoid table for hs); ws=1, nothing discarded,
+    lrUpdateRate=1."""
     w_in, w_out = w_in.astype(np.float64), w_out.astype(np.float64)
     done = 0
 
@@ -92,7 +101,7 @@ def reference(w_in, w_out, lines, sub, model, loss, lr0, ntokens, paths=None):
             grad = np.zeros_like(hidden)
             for q in range(ptr[target], ptr[target + 1]):
                 node = nodes[q]
-                f = 1 / (1 + np.exp(-w_out[node] @ hidden))
+                f = table_sigmoid(w_out[node] @ hidden)
                 alpha = lr * (codes[q] - f)
                 grad += alpha * w_out[node]
                 w_out[node] += alpha * hidden
@@ -192,6 +201,14 @@ def test_learns_topics_as_well_as_fasttext(corpus, model):
         assert p_ours >= topic_precision(theirs, groups) - 0.05
 
 
+@pytest.mark.parametrize("model, loss", [("skipgram", "hs"), ("cbow", "softmax")])
+def test_hs_and_softmax_learn(corpus, model, loss):
+    path, groups = corpus
+    ours = train_unsupervised(path, model=model, loss=loss, dim=20, epoch=5, minn=3, maxn=5,
+                              bucket=20000, t=1e-2, **QUIET)
+    assert topic_precision(ours, groups) > 0.9
+
+
 def test_defaults_threads_seed(corpus):
     path, _ = corpus
     args = UnsupervisedArgs(thread=1)
@@ -224,6 +241,15 @@ def test_dictionary_and_shapes_as_fasttext(corpus):
     assert dict(zip(w1, c1.tolist())) == dict(zip(w2, c2.tolist()))
     assert ours.get_input_matrix().shape == theirs.get_input_matrix().shape
     assert ours.get_output_matrix().shape == theirs.get_output_matrix().shape
+
+
+def test_pretrained_vectors_start_their_rows(corpus, tmp_path):
+    vec = tmp_path / "pre.vec"
+    vec.write_text("1 4\nnewword 0.5 0.5 0.5 0.5\n")
+    m = train_unsupervised(corpus[0], dim=4, epoch=1, bucket=100, pretrainedVectors=str(vec),
+                           **QUIET)
+    assert "newword" in m.words  # joins the vocabulary; never in the text, so never trained
+    np.testing.assert_array_equal(m.get_input_vector(m.get_word_id("newword")), [0.5] * 4)
 
 
 def test_verbose_reports(corpus, capsys):

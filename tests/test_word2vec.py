@@ -308,6 +308,49 @@ def test_draws_match_reference(seed, sample, window, shrink, n):
     assert (a[2] < window).all() and (a[0] >= 0).all()
 
 
+def test_noise_slices_draw_what_bisecting_the_whole_table_draws():
+    """The kernels bisect only the slice of the cumulative table a draw falls in
+    (``noise_buckets``); every draw must still give the word that bisecting the whole table
+    (gensim, the reference) gives: random draws and every boundary, on 50,000 Zipf counts
+    (frequent words span many slices, rare ones share one)."""
+    from firstlayer.models import _w2v_vocab as vocab_tools
+
+    counts = (1e6 / np.arange(1, 50_001)).astype(np.int64) + 1
+    cum = vocab_tools.make_cum_table(counts, 0.75)
+    starts, shift = vocab_tools.noise_buckets(cum)
+    total = int(cum[-1])
+    edges = np.arange((total >> int(shift)) + 1, dtype=np.int64) << int(shift)
+    bounds = cum.astype(np.int64)
+    xs = np.concatenate([np.random.default_rng(0).integers(0, total, 20_000), bounds - 1, bounds,
+                         bounds + 1, edges - 1, edges, edges + 1])
+    xs = xs[(xs >= 0) & (xs < total)]
+    got = [kernels._bisect_left(cum, np.uint64(x), starts[x >> shift], starts[(x >> shift) + 1])
+           for x in xs.tolist()]
+    np.testing.assert_array_equal(got, np.searchsorted(cum, xs, side="left"))
+
+
+@pytest.mark.parametrize("sg", [1, 0])
+@pytest.mark.parametrize("as_tuple", [False, True])
+def test_whole_call_trains_as_build_vocab_then_train(sg, as_tuple):
+    """``Word2Vec(corpus)`` trains its first epoch on the word ids read while counting; the
+    model must be the one ``build_vocab`` + ``train`` give (one worker: bit for bit), with
+    unknown words, an empty sentence, a sentence longer than a batch and batches cut between
+    sentences."""
+    corpus = zipf_corpus(3, sentences=300, vocab=80) + [[]] + [["w1", "w2"] * 40, ["w0"]]
+    if as_tuple:
+        corpus = tuple(tuple(s) for s in corpus)
+    kw = dict(sg=sg, min_count=3, epochs=2, batch_words=50, compute_loss=True, **FAST)
+    a = Word2Vec(corpus, **kw)
+    b = Word2Vec(**kw)
+    b.build_vocab(corpus)
+    b.train(corpus, total_examples=b.corpus_count, epochs=2, compute_loss=True)
+    assert a.wv.index_to_key == b.wv.index_to_key and len(a.wv) < 80  # some words unknown
+    np.testing.assert_array_equal(a.wv.vectors, b.wv.vectors)
+    np.testing.assert_array_equal(a.syn1neg, b.syn1neg)
+    assert a.epoch_losses == b.epoch_losses
+    assert a._scanned is None  # the ids are not kept past training
+
+
 @settings(max_examples=10, deadline=None)
 @given(
     sg=st.sampled_from([0, 1]),

@@ -3,11 +3,14 @@
 One module per family of commands, each with the functions that declare a command's arguments
 (``add_*(subparsers)``) and the function that runs it (``run=``, by reference)::
 
-    demo       firstlayer demo
-    vectors    firstlayer vectors info | convert | neighbors | evaluate
-    plot       firstlayer plot
-    fasttext   firstlayer supervised | test | predict
-    word2vec   firstlayer word2vec
+    demo            firstlayer demo
+    vectors         firstlayer vectors info | convert | neighbors | evaluate
+    plot            firstlayer plot
+    fasttext        firstlayer supervised | skipgram | cbow | quantize | test | predict |
+                    predict-prob
+    fasttext_query  firstlayer print-word-vectors | print-sentence-vectors | print-ngrams |
+                    nn | analogies | dump
+    word2vec        firstlayer word2vec
 
 The command line imports the library, never the reverse. Declaring the arguments imports
 nothing heavy, so that ``firstlayer --help`` is fast; numba and matplotlib load inside the
@@ -26,7 +29,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
-from . import demo, fasttext, plot, vectors, word2vec
+from . import demo, fasttext, fasttext_query, plot, vectors, word2vec
 from ._common import PROG, UsageError
 
 __all__ = ["COMMANDS", "PROG", "UsageError", "build_parser", "main"]
@@ -37,8 +40,18 @@ COMMANDS: list[Callable[[Any], None]] = [
     vectors.add_vectors,
     plot.add_plot,
     fasttext.add_supervised,
+    fasttext.add_skipgram,
+    fasttext.add_cbow,
+    fasttext.add_quantize,
     fasttext.add_test,
     fasttext.add_predict,
+    fasttext.add_predict_prob,
+    fasttext_query.add_print_word_vectors,
+    fasttext_query.add_print_sentence_vectors,
+    fasttext_query.add_print_ngrams,
+    fasttext_query.add_nn,
+    fasttext_query.add_analogies,
+    fasttext_query.add_dump,
     word2vec.add_word2vec,
 ]
 

@@ -8,6 +8,8 @@ inner node of a Huffman tree (``model.output_hs``, gensim's ``syn1``).
 
 Training streams the corpus in jobs of about ``batch_words`` words, each with its learning rate
 (decaying linearly from ``alpha`` to ``min_alpha`` over all epochs) and its own random seed.
+A list of sentences is looked up once: its word ids are kept for the later epochs, and
+``Word2Vec(sentences)`` trains its first epoch on the ids read while counting the vocabulary.
 ``workers`` threads train on different jobs at once with compiled kernels that release the GIL
 (``_w2v_kernels``; Hogwild, as gensim). ``backend="reference"`` trains the same jobs with the
 same random draws through autograd instead: one ``loss.backward()`` and ``SGD.step()`` per

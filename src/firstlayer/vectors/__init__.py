@@ -40,6 +40,7 @@ def load(
     unicode_errors: str = "strict",
     dtype: DTypeLike = "float32",
     progress: bool | None = None,
+    on_bad_lines: str = "error",
 ) -> KeyedVectors:
     """Load word vectors from ``path`` into a :class:`KeyedVectors`.
 
@@ -58,6 +59,10 @@ def load(
             ``"ignore"`` loads a file with bad bytes (``kv.load_report.lines_repaired``).
         dtype: the matrix dtype.
         progress: a progress bar on stderr (``None``: for files over 50 MB).
+        on_bad_lines: a line of a text file that is not ``word x1 ... xdim``: ``"error"``
+            (raise, naming the line), ``"warn"`` or ``"skip"`` (load the other lines;
+            ``kv.load_report.bad_lines`` lists the ones left out). The leniencies and the
+            format detection are listed in :func:`.formats.load_vectors`.
 
     Returns:
         ``KeyedVectors`` with ``kv.load_report`` (a :class:`LoadReport`: format, counts,
@@ -85,6 +90,7 @@ def load(
         unicode_errors=unicode_errors,
         dtype=dtype,
         progress=progress,
+        on_bad_lines=on_bad_lines,
     )
     kv = KeyedVectors.from_arrays(keys, vectors)
     kv.load_report = report  # type: ignore[attr-defined]

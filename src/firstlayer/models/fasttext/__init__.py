@@ -56,6 +56,14 @@ Differences from fastText, on purpose:
   bit, except that rows of equal float32 norm keep their row order at the ``cutoff`` (fastText's
   ``std::sort`` leaves it unspecified); it refuses a model already quantized (fastText crashes)
   and a ``cutoff`` larger than the input matrix (fastText ignores it).
+- ``train_unsupervised`` draws its random numbers (subsampling, windows, negatives) from its
+  own generator (splitmix64), fastText from ``minstd_rand``: the same distributions, other
+  draws. Skip-gram writes a word's rows once after all its context steps, with the sum of their
+  gradients, and tracks their mean meanwhile: the same arithmetic as fastText's write after
+  every step, with less memory traffic (other Hogwild threads see those rows move later).
+- ``get_nearest_neighbors``/``get_analogies`` with ``k=0`` return ``[]`` (fastText crashes);
+  ``get_subword_id`` on a model without hash rows (``bucket=0``) and ``get_input_vector`` out
+  of range raise an error naming the cause (fastText divides by zero, or reads past the matrix).
 """
 
 from ._args import LOSSES as LOSSES  # the loss names (not in __all__, as before the split)

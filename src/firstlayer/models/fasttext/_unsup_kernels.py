@@ -15,6 +15,7 @@ and ``cbow`` (``src/fasttext.cc``, ``src/dictionary.cc``):
        loss over the target: ns (the target and ``neg`` words drawn from the negative table,
            never the target), hs (the target's Huffman path) or softmax (every word)
        for each unit j of the loss: g_j = lr * ([j is positive] - sigmoid(W_out[j] . hidden))
+           (ns and hs: fastText's sigmoid table: 0 below -8, 1 above 8, 512 steps between)
            grad += g_j * W_out[j];  W_out[j] += g_j * hidden      (grad before W_out moves)
        W_in[r] += grad   for each r in rows      (not divided by len(rows): fastText normalises
                                                   only the supervised model's gradient)
@@ -44,7 +45,11 @@ import numpy as np
 
 from ._args import LOSS_HS, LOSS_NS
 from ._read_kernels import JIT_OPTIONS
-from ._train_kernels import _binary_logistic, _uniform01
+from ._train_kernels import _splitmix64, _uniform01
+
+# fastText's sigmoid (``Loss::sigmoid``): 0 below -8, 1 above 8, else the table entry
+# ``int((x + 8) * 512 / 16)`` of 513 values sigmoid(-8 + 16 i / 512)
+_SIGMOID = (1.0 / (1.0 + np.exp(-(np.arange(513) * 16.0 / 512.0 - 8.0)))).astype(np.float32)
 
 CBOW, SKIPGRAM = 0, 1
 
@@ -79,6 +84,30 @@ class UnsupSettings(NamedTuple):
     neg: int
     ws: int
     seed: int
+
+
+@numba.njit(inline="always")
+def _binary_logistic(
+    w_out: np.ndarray, node: int, hidden: np.ndarray, grad: np.ndarray, positive: bool, lr: float
+) -> float:
+    """One sigmoid unit's step (fastText's ``binaryLogistic``, its sigmoid table); its loss."""
+    dim = hidden.shape[0]
+    f = np.float32(0.0)
+    for c in range(dim):
+        f += w_out[node, c] * hidden[c]
+    if f < -8.0:
+        score = np.float32(0.0)
+    elif f > 8.0:
+        score = np.float32(1.0)
+    else:
+        score = _SIGMOID[int((f + np.float32(8.0)) * np.float32(32.0))]
+    alpha = np.float32(lr * ((1.0 if positive else 0.0) - score))
+    for c in range(dim):
+        grad[c] += alpha * w_out[node, c]
+        w_out[node, c] += alpha * hidden[c]
+    if positive:
+        return -math.log(score + 1e-5)
+    return -math.log(1.0 - score + 1e-5)
 
 
 @numba.njit(inline="always")
@@ -142,7 +171,9 @@ def train_worker(a: UnsupArrays, s: UnsupSettings, slot: int, first: int) -> Non
     grad = np.empty(dim, np.float32)
     total_grad = np.empty(dim, np.float32)
     scores = np.empty(a.w_out.shape[0] if s.loss not in (LOSS_NS, LOSS_HS) else 1, np.float64)
-    state = np.uint64(s.seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(slot + 1)
+    # the stream's start is a hash of (seed, slot): streams of nearby seeds do not overlap (a
+    # start of seed * step + slot would make seed 1's stream seed 0's, one draw later)
+    _, state = _splitmix64(np.uint64(s.seed & 0xFFFFFFFF) << np.uint64(32) | np.uint64(slot))
     line = first
     local = 0
     loss_sum = 0.0

@@ -1,12 +1,12 @@
 """``conv1d``: a 1-D convolution (cross-correlation, as in torch) over ``(N, C, L)`` inputs.
 
-Forward: im2col and one matrix product. ``sliding_window_view`` gives every window of the
-(zero-padded) input without copying, ``(N, C, L_out, k)``; for each group those windows,
-flattened to rows of ``C/groups * k`` numbers, are multiplied by the weight flattened the same
-way. Backward: the weight's gradient is the output gradient times the same rows; the input's
-is the output gradient times the weight, added back window by window: a loop over the ``k``
-kernel positions, each a strided slice of the padded input (kernels are small).
-"""
+Forward: one matrix product per kernel position ``j``, summed: the weight's column ``j``
+``(C_out, C_in/groups)`` times the input's slice for ``j`` (every window's element ``j``),
+copied channels first into one ``(C_in/groups, N * L_out)`` buffer reused for every ``j``.
+Backward: per ``j`` again, the weight's gradient is the output gradient times that slice, and
+the input's gets the weight's column times the output gradient added back at the slice's
+positions. No im2col matrix of all windows (``k`` times the input) is made or kept for the
+backward: its fresh memory cost more than the products (see BENCHMARKS.md, Small models)."""
 
 from __future__ import annotations
 

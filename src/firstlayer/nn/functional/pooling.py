@@ -3,7 +3,9 @@ windows (``max_pool1d``, ``avg_pool1d``) or over a fixed number of near-equal bi
 (``adaptive_max_pool1d``, ``adaptive_avg_pool1d``; ``output_size=1`` is max/mean over time).
 
 Windows are ``sliding_window_view`` views of the padded input (no copy); each backward adds the
-gradient back one kernel position at a time (a strided slice each), or one bin at a time.
+gradient back one kernel position at a time (a strided slice each), or one bin at a time; max
+pooling over windows that don't overlap (the default stride, and max over time) writes each
+gradient straight to its maximum's position instead.
 """
 
 from __future__ import annotations

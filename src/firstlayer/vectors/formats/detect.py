@@ -157,13 +157,12 @@ def _binary_records(rest: bytes, count: int, dim: int, name: str = "", base: int
         word = rest[pos:space].lstrip(b"\n")
         odd_words += not word or bool(set(word) & _CONTROL_BYTES)
         vector = rest[space + 1 : space + 1 + record]
+        if len(vector) < record and (len(vector) < 4 or not vector.strip()):
+            break  # too little of a last record (cut by the head's end) to tell either way
         seen += len(vector)
         digits = sum(vector.count(b) for b in _DIGIT_BYTES)
         text_bytes += digits
-        # printable UTF-8 (a character cut at either end aside), not only whitespace: text
-        text_like += bool(vector.strip()) and not set(vector) & _CONTROL_BYTES and (
-            vector.decode("utf-8", "replace").count("\ufffd") <= 2
-        )
+        text_like += _is_text(vector)
         if len(vector) < record:
             break  # cut off by the end of the head (or a truncated file: the reader says so)
         records += 1
@@ -178,6 +177,33 @@ def _binary_records(rest: bytes, count: int, dim: int, name: str = "", base: int
             f"{name}: a word2vec binary file whose records stop lining up: {broken}; the "
             f"header's dim ({dim}) may be wrong, or this is not a word2vec binary file"
         )
+    return True
+
+
+def _is_text(chunk: bytes) -> bool:
+    r"""Whether ``chunk``, cut from the middle of a file, may be text: not only whitespace, no
+    control bytes, valid UTF-8 once a character cut at either end is dropped.
+
+    >>> _is_text("0.5 你".encode()[:-1]), _is_text(b"\xbd\xf2#?"), _is_text(b" \n")
+    (True, False, False)
+    """
+    if not chunk.strip() or set(chunk) & _CONTROL_BYTES:
+        return False
+    start, end = 0, len(chunk)
+    while start < min(3, end) and 0x80 <= chunk[start] < 0xC0:  # the tail of a character
+        start += 1
+    for k in range(1, min(4, end - start + 1)):  # the head of a character
+        lead = chunk[end - k]
+        if lead >= 0xC0:
+            if (2 if lead < 0xE0 else 3 if lead < 0xF0 else 4) > k:
+                end -= k
+            break
+        if lead < 0x80:
+            break
+    try:
+        chunk[start:end].decode("utf-8")
+    except UnicodeDecodeError:
+        return False
     return True
 
 
