@@ -155,20 +155,11 @@ def _word_vectors(model: FastText) -> np.ndarray:
     """``(nwords, dim)``: every word's vector of a dense model, computed as fastText's
     ``getWordVector`` does (its rows added one after the other in float32, the sum times
     ``float(1/n)``), so that the ``.vec`` holds fastText's digits."""
-    import numpy as np
-
+    from ..models.fasttext._queries import mean_rows
     from ..models.fasttext._unsup import word_subwords
 
     ptr, rows = word_subwords(model._dict, model.args)
-    weight = model.model.input.weight._data
-    sizes = np.diff(ptr)
-    out = np.zeros((sizes.size, weight.shape[1]), np.float32)
-    for j in range(int(sizes.max(initial=0))):
-        have = np.flatnonzero(sizes > j)
-        out[have] += weight[rows[ptr[have] + j]]
-    scale = np.zeros(sizes.size, np.float32)
-    scale[sizes > 0] = (1.0 / sizes[sizes > 0]).astype(np.float32)
-    return out * scale[:, None]
+    return mean_rows(model.model.input.weight._data, ptr, rows)
 
 
 def write_vec(model: FastText, path: str) -> None:

@@ -39,7 +39,7 @@ def _all_word_vectors(model: FastText) -> np.ndarray:
     from ._unsup import word_subwords
 
     d = model._dict
-    if d.pruneidx is not None or getattr(model, "_pruneidx", None) is not None:
+    if d.pruneidx is not None:
         rows_of = [model._word_rows(w.decode("utf-8", "surrogateescape"))
                    for w in d.entries[: d.nwords]]
         ptr = np.zeros(d.nwords + 1, np.int64)
@@ -55,17 +55,28 @@ def _all_word_vectors(model: FastText) -> np.ndarray:
         hi = min(max(hi, lo + 1), d.nwords)
         sub_ptr = ptr[lo : hi + 1] - ptr[lo]
         sub_rows = rows[ptr[lo] : ptr[hi]]
-        sizes = np.diff(sub_ptr)
         if qinput is not None:
             out[lo:hi] = qinput.bag_mean(np.asarray(sub_rows, np.int64), sub_ptr)
         elif sub_rows.size:
             weight = model.model.input.weight._data
-            nonempty = sizes > 0
-            sums = np.add.reduceat(weight[sub_rows], sub_ptr[:-1][nonempty], axis=0,
-                                   dtype=np.float32)
-            out[lo:hi][nonempty] = sums / sizes[nonempty, None].astype(np.float32)
+            out[lo:hi] = mean_rows(weight, sub_ptr, sub_rows)
         lo = hi
     return out
+
+
+def mean_rows(weight: np.ndarray, ptr: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``(len(ptr) - 1, dim)`` float32: for each word, the mean of its rows
+    ``rows[ptr[i]:ptr[i + 1]]`` of ``weight``, computed as fastText's ``getWordVector`` does
+    (the rows added one after the other in float32, the sum times ``float(1 / n)``), so that
+    the digits are fastText's; zeros for a word without rows."""
+    sizes = np.diff(ptr)
+    out = np.zeros((sizes.size, weight.shape[1]), np.float32)
+    for j in range(int(sizes.max(initial=0))):  # the j-th row of every word that has one
+        have = np.flatnonzero(sizes > j)
+        out[have] += weight[rows[ptr[have] + j]]
+    scale = np.zeros(sizes.size, np.float32)
+    scale[sizes > 0] = (1.0 / sizes[sizes > 0]).astype(np.float32)
+    return out * scale[:, None]
 
 
 def unit_word_vectors(model: FastText) -> np.ndarray:

@@ -116,6 +116,15 @@ def _splitmix64(state: np.uint64) -> tuple:
 
 
 @numba.njit(inline="always")
+def stream_start(seed: int, slot: int) -> np.uint64:
+    """The first state of thread ``slot``'s stream: a hash of (seed, slot), so that streams of
+    nearby seeds do not overlap (a start of ``seed * step + slot`` would make seed 1's stream
+    seed 0's, one draw later)."""
+    _, state = _splitmix64(np.uint64(seed & 0xFFFFFFFF) << np.uint64(32) | np.uint64(slot))
+    return state
+
+
+@numba.njit(inline="always")
 def _uniform01(state: np.uint64) -> tuple:
     """The next state of a thread's generator (splitmix64) and a float64 uniform in [0, 1):
     which label of a line is the target, which labels are the negatives."""
@@ -173,7 +182,7 @@ def train_worker(arrays: TrainArrays, settings: TrainSettings, slot: int, first:
     hidden = np.empty(dim, np.float32)
     grad = np.empty(dim, np.float32)
     scores = np.empty(nlabels, np.float64)
-    state = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(slot + 1)
+    state = stream_start(seed, slot)
     e = first
     local = 0
     loss_sum = 0.0

@@ -45,7 +45,7 @@ import numpy as np
 
 from ._args import LOSS_HS, LOSS_NS
 from ._read_kernels import JIT_OPTIONS
-from ._train_kernels import _splitmix64, _uniform01
+from ._train_kernels import _uniform01, stream_start
 
 # fastText's sigmoid (``Loss::sigmoid``): 0 below -8, 1 above 8, else the table entry
 # ``int((x + 8) * 512 / 16)`` of 513 values sigmoid(-8 + 16 i / 512)
@@ -171,9 +171,7 @@ def train_worker(a: UnsupArrays, s: UnsupSettings, slot: int, first: int) -> Non
     grad = np.empty(dim, np.float32)
     total_grad = np.empty(dim, np.float32)
     scores = np.empty(a.w_out.shape[0] if s.loss not in (LOSS_NS, LOSS_HS) else 1, np.float64)
-    # the stream's start is a hash of (seed, slot): streams of nearby seeds do not overlap (a
-    # start of seed * step + slot would make seed 1's stream seed 0's, one draw later)
-    _, state = _splitmix64(np.uint64(s.seed & 0xFFFFFFFF) << np.uint64(32) | np.uint64(slot))
+    state = stream_start(s.seed, slot)
     line = first
     local = 0
     loss_sum = 0.0
