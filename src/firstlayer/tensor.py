@@ -1122,6 +1122,10 @@ def _flatten_tensors(data: Any) -> Any:
     if isinstance(data, Tensor):
         return data._data
     if isinstance(data, (list, tuple)):
+        if data and type(data[0]) in (builtins.int, builtins.float) and all(
+            type(d) in (builtins.int, builtins.float) for d in data
+        ):
+            return data  # a flat list of numbers (a batch of ids): nothing to replace
         return [_flatten_tensors(d) for d in data]
     return data
 

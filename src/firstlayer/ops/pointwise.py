@@ -62,7 +62,8 @@ def relu(a: Tensor) -> Tensor:
     out = np.maximum(x, 0).astype(x.dtype, copy=False)
 
     def backward(g: np.ndarray) -> tuple:
-        return (g * (x > 0),)  # torch's choice: gradient 0 at exactly 0
+        # torch's choice: gradient 0 at exactly 0 (np.where: g * bool would cast the mask)
+        return (np.where(x > 0, g, np.zeros((), g.dtype)),)
 
     return Tensor._make(out, (a,), backward, "ReluBackward0")
 
