@@ -10,13 +10,13 @@ import numpy as np
 
 from ..sparse import RowSparseTensor
 from ..tensor import Tensor
-from .optimizer import Optimizer, check_hyper
+from .adagrad import Adagrad
 
 # Elements per block of rows: (block, D) temporaries of ~256 KiB float32, whatever the table.
 _BLOCK = 1 << 16
 
 
-class RowWiseAdagrad(Optimizer):
+class RowWiseAdagrad(Adagrad):
     r"""Row-wise Adagrad: Adagrad whose accumulator is one number per row of a table.
 
     For each parameter p (rows ``p[r]``, e.g. an embedding table ``(V, D)``) with gradient g,
@@ -77,8 +77,6 @@ class RowWiseAdagrad(Optimizer):
             [1.9000, 1.9000]], requires_grad=True)
     """
 
-    _state_keys = ("step", "sum")
-
     def __init__(
         self,
         params: Iterable[Any],
@@ -91,26 +89,10 @@ class RowWiseAdagrad(Optimizer):
         maximize: bool = False,
         state_dir: str | os.PathLike | None = None,
     ) -> None:
-        defaults = dict(
-            lr=lr,
-            lr_decay=lr_decay,
-            eps=eps,
-            weight_decay=weight_decay,
-            initial_accumulator_value=initial_accumulator_value,
-            maximize=maximize,
-        )
+        # before Adagrad's constructor, which creates each parameter's state through _state
         self._state_dir = None if state_dir is None else os.fspath(state_dir)
-        super().__init__(params, defaults)
-        for group in self.param_groups:
-            for p in group["params"]:
-                self._state(p, group)
-
-    def _check_group(self, group: dict[str, Any]) -> None:
-        check_hyper("learning rate", group["lr"])
-        check_hyper("lr_decay value", group["lr_decay"])
-        check_hyper("weight_decay value", group["weight_decay"])
-        check_hyper("initial_accumulator_value value", group["initial_accumulator_value"])
-        check_hyper("epsilon value", group["eps"])
+        super().__init__(params, lr, lr_decay, weight_decay, initial_accumulator_value, eps,
+                         maximize=maximize)
 
     # --- state -------------------------------------------------------------------------------
     @staticmethod

@@ -39,22 +39,14 @@ _SCORES_AT_ONCE = 1 << 22  # predict/test score lines in batches of (lines x lab
 class Predictions:
     """``predict``, ``test`` and ``test_label`` of :class:`FastText`."""
 
-    # set by FastText
+    # what FastText provides (declared for the type checker only)
     model: Any
     args: Any
     _dict: Any
     _paths: Any
-
-    @property
-    def is_supervised(self) -> bool:
-        raise NotImplementedError
-
-    @property
-    def labels(self) -> list[str]:
-        raise NotImplementedError
-
-    def get_labels(self, include_freq: bool = False, on_unicode_error: str = "strict") -> Any:
-        raise NotImplementedError
+    is_supervised: Any
+    labels: Any
+    get_labels: Any
 
     # -- predicting -------------------------------------------------------------------------------
     def _encode_texts(self, texts: Sequence[str]) -> Lines:

@@ -160,6 +160,36 @@ def _binary_logistic(
     return -math.log(1.0 - score + 1e-5)
 
 
+@numba.njit(inline="always")
+def softmax_step(w_out: np.ndarray, target: int, hidden: np.ndarray, grad: np.ndarray,
+                 scores: np.ndarray, lr: float) -> float:
+    """One softmax step over every output row (the largest score subtracted before exp): adds
+    the gradient of ``hidden`` into ``grad``, updates ``w_out``, returns the loss."""
+    n, dim = w_out.shape
+    top = -np.inf
+    for i in range(n):
+        f = np.float32(0.0)
+        for c in range(dim):
+            f += w_out[i, c] * hidden[c]
+        scores[i] = f
+        top = max(top, f)
+    z = 0.0
+    for i in range(n):
+        scores[i] = math.exp(scores[i] - top)
+        z += scores[i]
+    loss = 0.0
+    for i in range(n):
+        p = scores[i] / z
+        alpha = np.float32(lr * ((1.0 if i == target else 0.0) - p))
+        if alpha != 0.0:
+            for c in range(dim):
+                grad[c] += alpha * w_out[i, c]
+                w_out[i, c] += alpha * hidden[c]
+        if i == target:
+            loss = -math.log(p + 1e-5)
+    return loss
+
+
 @numba.njit(**JIT_OPTIONS)
 def train_worker(arrays: TrainArrays, settings: TrainSettings, slot: int, first: int) -> None:
     """One Hogwild thread: SGD over the examples from ``first`` on (cyclically) until the
@@ -225,26 +255,7 @@ def train_worker(arrays: TrainArrays, settings: TrainSettings, slot: int, first:
                 state, u = _uniform01(state)
                 target = labels[lab_lo + min(int(u * nlab), nlab - 1)]
             if loss_kind == LOSS_SOFTMAX:
-                top = -np.inf
-                for i in range(nlabels):
-                    f = np.float32(0.0)
-                    for c in range(dim):
-                        f += w_out[i, c] * hidden[c]
-                    scores[i] = f
-                    top = max(top, f)
-                z = 0.0
-                for i in range(nlabels):
-                    scores[i] = math.exp(scores[i] - top)
-                    z += scores[i]
-                for i in range(nlabels):
-                    p = scores[i] / z
-                    alpha = np.float32(lr * ((1.0 if i == target else 0.0) - p))
-                    if alpha != 0.0:
-                        for c in range(dim):
-                            grad[c] += alpha * w_out[i, c]
-                            w_out[i, c] += alpha * hidden[c]
-                    if i == target:
-                        loss = -math.log(p + 1e-5)
+                loss = softmax_step(w_out, target, hidden, grad, scores, lr)
             elif loss_kind == LOSS_NS:
                 loss = _binary_logistic(w_out, target, hidden, grad, True, lr)
                 for _ in range(neg):

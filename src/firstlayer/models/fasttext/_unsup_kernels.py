@@ -45,7 +45,7 @@ import numpy as np
 
 from ._args import LOSS_HS, LOSS_NS
 from ._read_kernels import JIT_OPTIONS
-from ._train_kernels import _uniform01, stream_start
+from ._train_kernels import _uniform01, softmax_step, stream_start
 
 # fastText's sigmoid (``Loss::sigmoid``): 0 below -8, 1 above 8, else the table entry
 # ``int((x + 8) * 512 / 16)`` of 513 values sigmoid(-8 + 16 i / 512)
@@ -132,27 +132,8 @@ def _target_step(
         for q in range(a.path_ptr[target], a.path_ptr[target + 1]):
             loss += _binary_logistic(w_out, a.path_nodes[q], hidden, grad, a.path_codes[q] == 1,
                                      lr)
-    else:  # softmax over every word, the largest score subtracted before exp
-        n, dim = w_out.shape
-        top = -np.inf
-        for i in range(n):
-            f = np.float32(0.0)
-            for c in range(dim):
-                f += w_out[i, c] * hidden[c]
-            scores[i] = f
-            top = max(top, f)
-        z = 0.0
-        for i in range(n):
-            scores[i] = math.exp(scores[i] - top)
-            z += scores[i]
-        for i in range(n):
-            p = scores[i] / z
-            alpha = np.float32(lr * ((1.0 if i == target else 0.0) - p))
-            for c in range(dim):
-                grad[c] += alpha * w_out[i, c]
-                w_out[i, c] += alpha * hidden[c]
-            if i == target:
-                loss = -math.log(p + 1e-5)
+    else:  # softmax over every word
+        loss = softmax_step(w_out, target, hidden, grad, scores, lr)
     return state, loss
 
 
