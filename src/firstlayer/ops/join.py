@@ -98,7 +98,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     def backward(g: np.ndarray) -> tuple:
         grads: list[np.ndarray | None] = [None] * len(ts)
         for j, i in enumerate(used):
-            piece = np.take(g, np.arange(bounds[j], bounds[j + 1]), axis=d)
+            piece = g[(slice(None),) * d + (slice(bounds[j], bounds[j + 1]),)]  # a view
             grads[i] = piece.astype(ts[i]._data.dtype, copy=False)
         for i, t in enumerate(ts):
             if grads[i] is None:
