@@ -5,7 +5,8 @@ generated corpus of ``bench_supervised.py`` (20k training, 3k test lines by defa
 as a ``.bin``. Both libraries load that same file, then:
 
 * ``predict``: predictions per second over the test lines through each library's Python API,
-  called once per line and once with the whole list (median of ``--runs``);
+  called once per line and once with the whole list (median of ``--runs``, the two libraries
+  alternating), on the ``.bin`` and on a quantized ``.ftz`` of it (cutoff 10k);
 * ``quantize`` with each configuration (cutoff, retrain, qnorm): wall time, the ``.ftz`` size,
   precision@1 on the test lines, and whether each library reads the other's ``.ftz`` to the
   same precision@1.
@@ -17,6 +18,7 @@ Usage::
 
     python bench/bench_fasttext_quantize.py            # the default sizes
     python bench/bench_fasttext_quantize.py --train 50000 --test 5000 --runs 5
+    python bench/bench_fasttext_quantize.py --predict-only --runs 7
 """
 
 from __future__ import annotations
@@ -60,6 +62,8 @@ def main() -> None:
     parser.add_argument("--test", type=int, default=3_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--thread", type=int, default=2)
+    parser.add_argument("--predict-only", action="store_true",
+                        help="only the predictions per second (dense and quantized models)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         train, test = os.path.join(folder, "train.txt"), os.path.join(folder, "test.txt")
@@ -70,14 +74,29 @@ def main() -> None:
         with open(test, encoding="utf-8") as f:
             lines = [line.split(" ", 1)[1].strip() for line in f if " " in line]
 
-        theirs, ours = fasttext.load_model(base), load_model(base)
-        for batch in (False, True):
-            ps_theirs = predictions_per_second(theirs, lines, args.runs, batch)
-            ps_ours = predictions_per_second(ours, lines, args.runs, batch)
-            how = "one call with all lines" if batch else "one call per line"
-            print(f"predict, {how}: fastText {ps_theirs:,.0f} lines/s, firstlayer "
-                  f"{ps_ours:,.0f} lines/s (ratio {ps_ours / ps_theirs:.2f}, target >= 1)")
+        ftz = os.path.join(folder, "model.ftz")
+        small = fasttext.load_model(base)
+        small.quantize(input=train, cutoff=10_000, verbose=0, thread=args.thread)
+        small.save_model(ftz)
+        print("| predict | model | fastText (lines/s) | firstlayer (lines/s) | ratio |")
+        print("|---|---|---:|---:|---:|")
+        for path in (base, ftz):
+            theirs, ours = fasttext.load_model(path), load_model(path)
+            ours.predict(lines[:2])  # the compiled loops: loaded (or compiled) before timing
+            ours.predict(lines[0])
+            for batch in (False, True):
+                # the two alternate, run by run, so that both see the same load
+                t_theirs, t_ours = [], []
+                for _ in range(args.runs):
+                    t_theirs.append(predictions_per_second(theirs, lines, 1, batch))
+                    t_ours.append(predictions_per_second(ours, lines, 1, batch))
+                ps_theirs, ps_ours = statistics.median(t_theirs), statistics.median(t_ours)
+                how = f"one call with all {len(lines):,} lines" if batch else "one call per line"
+                print(f"| {how} | {os.path.basename(path)} | {ps_theirs:,.0f} | {ps_ours:,.0f} "
+                      f"| {ps_ours / ps_theirs:.2f} |", flush=True)
         print()
+        if args.predict_only:
+            return
 
         print("| quantize | P@1 fastText | P@1 firstlayer | .ftz fastText (B) "
               "| .ftz firstlayer (B) | time fastText (s) | time firstlayer (s) "

@@ -23,10 +23,11 @@ Workloads and the targets the project set itself (issue 4):
   caches of ``--cache-rows`` keys (default 1M and 3M, GoogleNews' count; dim 8: the key count
   is what costs), at least 5 rounds each.                       target < 50 ms, absolute
 
-Then the peak memory of each load, each in a fresh process (the peak resident set: VmHWM on
-Linux, ``ru_maxrss`` elsewhere), beside that of a process that only imported NumPy and the
-matrix's size. Target (issue 11): at most gensim's peak, and at most the matrix + 80 MB beyond
-the NumPy process.
+Then each load (and the text save) once more, cold: in a fresh process each, numba's cache an
+empty folder: the call's time (imports untimed) and the process's peak memory (the peak
+resident set: VmHWM on Linux, ``ru_maxrss`` elsewhere), beside that of a process that only
+imported NumPy and the matrix's size. Target (issue 11): at most gensim's peak, and at most
+the matrix + 80 MB beyond the NumPy process. (``bench_cold.py`` times whole processes.)
 
 Usage::
 
@@ -127,13 +128,23 @@ except OSError:
 """
 
 
-def fresh_peak_mb(code: str) -> float:
-    """Peak resident memory (MB) of a fresh Python process that runs ``code``."""
-    out = subprocess.run(
-        [sys.executable, "-c", "import warnings; warnings.simplefilter('ignore')\n" + code + _PEAK],
-        capture_output=True, text=True, check=True,
+def fresh_peak_mb(code: str, setup: str = "") -> tuple[float, float]:
+    """``(seconds, MB)``: the time ``code`` takes in a fresh Python process, cold (after
+    ``setup``; numba's cache an empty folder, so nothing compiled is found), and the process's
+    peak resident memory."""
+    timed = (
+        "import time as _time\n_t0 = _time.perf_counter()\n" + code
+        + "\nprint(_time.perf_counter() - _t0)\n"
     )
-    return float(out.stdout.split()[-1])
+    with tempfile.TemporaryDirectory() as cache:
+        out = subprocess.run(
+            [sys.executable, "-c",
+             "import warnings; warnings.simplefilter('ignore')\n" + setup + "\n" + timed + _PEAK],
+            capture_output=True, text=True, check=True,
+            env=dict(os.environ, NUMBA_CACHE_DIR=cache),
+        )
+    seconds, mb = out.stdout.split()[-2:]
+    return float(seconds), float(mb)
 
 
 def peak_mb(fn: Callable[[], object]) -> float:
@@ -331,39 +342,46 @@ def main() -> None:
             f"matrix ({full / matrix_mb:.2f}x, keys included); with vocab= ({len(vocab):,} "
             f"words): {part:.0f} MB for {matrix_mb * len(vocab) / rows:.0f} MB"
         )
-    memory = [  # (workload, our load, gensim's load) run in a fresh process each
-        ("text-load", "text_file", "load_vectors({p!r}, progress=False)",
-         "G.load_word2vec_format({p!r})"),
-        ("binary-load", "bin_file", "load_vectors({p!r}, progress=False)",
+    ours_import = "from firstlayer.vectors.formats import load_vectors, save_vectors"
+    theirs_import = "from gensim.models import KeyedVectors as G"
+    load_ours, load_theirs = "load_vectors({p!r}, progress=False)", "G.load_word2vec_format({p!r})"
+    memory = [  # (workload, file, our setup and call, gensim's setup and call): a fresh process
+        ("text-load", "text_file", ours_import, load_ours, theirs_import, load_theirs),
+        ("binary-load", "bin_file", ours_import, load_ours, theirs_import,
          "G.load_word2vec_format({p!r}, binary=True)"),
-        ("gzip-load", "gz_file", "load_vectors({p!r}, progress=False)",
-         "G.load_word2vec_format({p!r})"),
+        ("gzip-load", "gz_file", ours_import, load_ours, theirs_import, load_theirs),
+        ("text-save", "bin_file",  # the save alone is timed; the peak includes the load
+         ours_import + "\nk, m, _ = load_vectors({p!r})", "save_vectors(k, m, {p!r} + '.txt')",
+         theirs_import + "\nkv = G.load_word2vec_format({p!r}, binary=True)",
+         "kv.save_word2vec_format({p!r} + '.txt')"),
     ]
     memory = [m for m in memory if not args.only or m[0] in args.only]
     if memory:
-        base = fresh_peak_mb("import numpy")
+        base = fresh_peak_mb("import numpy")[1]
         matrix_mb = vectors.nbytes / 2**20
         bound = base + matrix_mb + 80
         print(
-            f"\npeak memory, fresh process each (MB): NumPy alone {base:.0f}, the matrix "
-            f"{matrix_mb:.0f}; target: <= gensim and <= {bound:.0f} (NumPy + matrix + 80)"
+            f"\ncold: a fresh process each (imports untimed; numba's cache empty), its peak "
+            f"memory (MB): NumPy alone {base:.0f}, the matrix {matrix_mb:.0f}; target for the "
+            f"loads: <= gensim and <= {bound:.0f} (NumPy + matrix + 80)"
         )
-        print("| workload | firstlayer (MB) | gensim (MB) | target |")
-        print("|---|---:|---:|---:|")
+        print("| workload | firstlayer cold (s) | gensim cold (s) | firstlayer peak (MB) "
+              "| gensim peak (MB) | target |")
+        print("|---|---:|---:|---:|---:|---:|")
         files = {"text_file": text_file, "bin_file": bin_file, "gz_file": gz_file}
-        for label, which, ours_code, theirs_code in memory:
+        for label, which, ours_setup, ours_code, theirs_setup, theirs_code in memory:
             path = str(files[which]())
-            ours_mb = fresh_peak_mb(
-                "from firstlayer.vectors.formats import load_vectors\n"
-                + ours_code.format(p=path)
+            ours_s, ours_mb = fresh_peak_mb(ours_code.format(p=path), ours_setup.format(p=path))
+            theirs_s, theirs_mb = fresh_peak_mb(
+                theirs_code.format(p=path), theirs_setup.format(p=path)
             )
-            theirs_mb = fresh_peak_mb(
-                "from gensim.models import KeyedVectors as G\n" + theirs_code.format(p=path)
-            )
-            ok = ours_mb <= min(theirs_mb, bound)
+            target = "-"
+            if label.endswith("-load"):
+                ok = ours_mb <= min(theirs_mb, bound)
+                target = f"<= {min(theirs_mb, bound):.0f} {'ok' if ok else 'MISSED'}"
             print(
-                f"| {label} | {ours_mb:.0f} | {theirs_mb:.0f} | "
-                f"<= {min(theirs_mb, bound):.0f} {'ok' if ok else 'MISSED'} |"
+                f"| {label} | {ours_s:.3f} | {theirs_s:.3f} | {ours_mb:.0f} | {theirs_mb:.0f} | "
+                f"{target} |"
             )
     if not args.dir:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -42,6 +42,9 @@ def private_tmpdir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     folder = tmp_path_factory.mktemp("tmpdir")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("TMPDIR", str(folder))  # seen by tempfile.gettempdir() in the subprocesses
+        for name in ("LC_ALL", "LC_MESSAGES", "LANG"):  # a Chinese locale: the tour in zh
+            if os.environ.get(name, "").lower().startswith("zh"):  # (tests/test_demo_lang.py)
+                mp.delenv(name)
         yield folder
 
 

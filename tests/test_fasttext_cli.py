@@ -352,3 +352,58 @@ def test_help_lists_the_commands_and_loads_nothing_heavy() -> None:
                  "print-ngrams", "nn", "analogies", "dump", "predict-prob"):
         assert f"\n    {name} " in result.stdout or f"\n    {name}\n" in result.stdout, name
     assert result.stdout.strip().endswith("False")
+
+
+# ---- test-label and -saveOutput (fastText's main.cc: test(..., perLabel), train's saveOutput) --
+def _fixed6(x: float) -> str:
+    return "--------" if x != x else f"{x:.6f}"
+
+
+@pytest.mark.parametrize("name", ["ns_char", "hs_bigram"])
+def test_test_label_prints_as_fasttext(name, capsysbinary, monkeypatch) -> None:
+    sup = str(FIXTURES / "sup.txt")
+    status, out, _ = run(capsysbinary, monkeypatch, "test-label", fixture(name), sup, "2")
+    lines = out.decode().splitlines()
+    ours = load_model(fixture(name))
+    report = ours.test_label(sup, k=2)
+    assert status == 0 and len(lines) == len(report) + 3
+    for line, (label, m) in zip(lines, report.items()):  # the model's labels, in its order
+        assert line == (f"F1-Score : {_fixed6(m['f1score'])}  Precision : "
+                        f"{_fixed6(m['precision'])}  Recall : {_fixed6(m['recall'])}   {label}")
+    n, p, r = ours.test(sup, k=2)
+    assert lines[-3:] == [f"N\t{n}", f"P@2\t{p:.3f}", f"R@2\t{r:.3f}"]  # std::fixed stays on
+    # standard input, and fastText's numbers
+    status, again, _ = run(capsysbinary, monkeypatch, "test-label", fixture(name), "-", "2",
+                           stdin=(FIXTURES / "sup.txt").read_bytes())
+    assert status == 0 and again == out
+    if real_fasttext is not None:
+        theirs = real_fasttext.load_model(fixture(name)).test_label(sup, k=2)
+        for label, m in report.items():
+            for key in ("precision", "recall", "f1score"):
+                assert _fixed6(m[key]) == _fixed6(theirs[label][key]), (label, key)
+
+
+def test_save_output_writes_the_output_matrix(tmp_path, capsysbinary, monkeypatch) -> None:
+    prefix = str(tmp_path / "clf")
+    status, out, err = run(capsysbinary, monkeypatch, "supervised", "-input",
+                           str(FIXTURES / "sup.txt"), "-output", prefix, "-dim", "4",
+                           "-epoch", "2", "-thread", "1", "-verbose", "0", "-saveOutput")
+    assert status == 0, err
+    model = load_model(prefix + ".bin")
+    lines = open(prefix + ".output", "rb").read().splitlines()
+    assert lines[0] == f"{len(model.labels)} 4".encode()
+    out_matrix = model.get_output_matrix()
+    for i, line in enumerate(lines[1:]):
+        word, vec = vectors_of(line + b" " if not line.endswith(b" ") else line)
+        assert word == model.labels[i]
+        close(vec, out_matrix[i])
+    # with -o MODEL: next to it; word vectors: a row per word
+    path = str(tmp_path / "sg.bin")
+    status, _, err = run(capsysbinary, monkeypatch, "skipgram", str(FIXTURES / "plain.txt"),
+                         "-o", path, "-dim", "3", "-epoch", "1", "-thread", "1", "-verbose",
+                         "0", "-minCount", "3", "--saveOutput")
+    assert status == 0, err
+    words = load_model(path).words
+    lines = open(str(tmp_path / "sg.output"), "rb").read().splitlines()
+    assert lines[0] == f"{len(words)} 3".encode() and len(lines) == len(words) + 1
+    assert [line.split(b" ")[0].decode() for line in lines[1:]] == words

@@ -579,3 +579,279 @@ def test_coverage(kvs) -> None:
     assert str(cov) == ("6 words: 3 found (50.0%), 2 through lower case, 1 missing (16.7%): "
                         "'missing'")
     assert str(ours.coverage([])) == "0 words: 0 found (-), 0 through lower case, 0 missing (-)"
+
+
+# ---- gensim 4 API: vector attributes, word2vec files with counts, the rest -----------------------
+def _gensim_pair(n: int = 30, dim: int = 6, seed: int = 3) -> tuple[KeyedVectors, GensimKV]:
+    """The same keys and vectors with the same, non-monotone counts."""
+    keys = [f"k{i}" for i in range(n)] + ["我", "ß"]
+    ours, theirs = _pair(keys, _random_vectors(len(keys), dim, seed))
+    counts = np.random.default_rng(seed).integers(1, 9, len(keys))  # ties: order is stable
+    for key, count in zip(keys, counts.tolist()):
+        ours.set_vecattr(key, "count", count)
+        theirs.set_vecattr(key, "count", count)
+    return ours, theirs
+
+
+def test_vecattrs_match_gensim() -> None:
+    ours, theirs = _gensim_pair()
+    assert ours.expandos["count"].dtype == theirs.expandos["count"].dtype == np.int64
+    np.testing.assert_array_equal(ours.expandos["count"], theirs.expandos["count"])
+    assert ours.get_vecattr("我", "count") == theirs.get_vecattr("我", "count")
+    for kv in (ours, theirs):
+        kv.set_vecattr("k1", "tag", "x")  # str -> object, as gensim
+        kv.set_vecattr("k2", "weight", 0.5)
+        assert kv.expandos["tag"].dtype == object and kv.expandos["weight"].dtype == np.float64
+        with pytest.raises(TypeError):  # a float into the int64 counts
+            kv.set_vecattr("k1", "count", 1.5)
+        with pytest.raises(KeyError):
+            kv.get_vecattr("nope", "count")
+        with pytest.raises(KeyError):
+            kv.get_vecattr("k1", "no such attribute")
+    assert ours.get_vecattr("k1", "tag") == theirs.get_vecattr("k1", "tag") == "x"
+    with pytest.raises(KeyError, match="attributes: 'count', 'tag', 'weight'"):
+        ours.get_vecattr("k1", "nope")
+    # a failed set changes nothing
+    before = {k: v.copy() for k, v in ours.expandos.items()}
+    with pytest.raises(KeyError):
+        ours.set_vecattr("nope", "new", 1)
+    assert set(ours.expandos) == set(before)
+
+
+def test_vecattrs_grow_with_the_keys() -> None:
+    kv = KeyedVectors(2, count=3)  # preallocated: attributes are sized to index_to_key
+    kv.add_vector("a", [1.0, 0.0])
+    kv.set_vecattr("a", "count", 5)
+    assert kv.expandos["count"].tolist() == [5, 0, 0]
+    kv.add_vectors(["b", "c", "d"], np.ones((3, 2)))  # appended after the 3 slots
+    assert len(kv.expandos["count"]) == len(kv) and kv.get_vecattr("d", "count") == 0
+    kv.add_vectors(["e", "a"], np.ones((2, 2)), extras={"count": np.array([7, 9])}, replace=True)
+    assert kv.get_vecattr("e", "count") == 7 and kv.get_vecattr("a", "count") == 9
+    kv.add_vectors(["f", "a"], np.ones((2, 2)), extras={"count": np.array([1, 2])})
+    assert kv.get_vecattr("f", "count") == 1 and kv.get_vecattr("a", "count") == 9
+    with pytest.raises(ValueError, match="one value per key"):
+        kv.add_vectors(["g"], np.ones((1, 2)), extras={"count": np.array([1, 2])})
+    assert "g" not in kv
+    kv.allocate_vecattrs(["new"], [int])
+    assert kv.expandos["new"].dtype == np.int64 and len(kv.expandos["new"]) == len(kv)
+
+
+def test_sort_by_descending_frequency_and_resize_match_gensim() -> None:
+    ours, theirs = _gensim_pair()
+    ours.sort_by_descending_frequency()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs.sort_by_descending_frequency()
+    assert ours.index_to_key == theirs.index_to_key
+    assert ours.key_to_index == theirs.key_to_index
+    np.testing.assert_array_equal(ours.vectors, theirs.vectors)
+    np.testing.assert_array_equal(ours.expandos["count"], theirs.expandos["count"])
+    for kv in (ours, theirs):
+        kv.index_to_key.extend(["new1", "new2"])
+        kv.key_to_index.update({"new1": len(kv) - 2, "new2": len(kv) - 1})
+        kv.resize_vectors(seed=5)
+    np.testing.assert_array_equal(ours.vectors, theirs.vectors)
+    assert len(ours.expandos["count"]) == len(ours)
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_save_word2vec_format_bytes_match_gensim(tmp_path, binary) -> None:
+    ours, theirs = _gensim_pair()
+    calls = [
+        {},
+        {"prefix": "p_", "total_vec": 99},
+        {"write_header": False},
+        {"sort_attr": "nothing-has-this"},  # row order, with gensim's warning
+    ]
+    for i, kw in enumerate(calls):
+        mine, gens = tmp_path / f"ours{i}", tmp_path / f"gensim{i}"
+        ours.save_word2vec_format(mine, binary=binary, **kw)
+        theirs.save_word2vec_format(str(gens), binary=binary, **kw)
+        assert mine.read_bytes() == gens.read_bytes(), kw
+    # with the vocabulary file, positionally as gensim's tests call it, then appended to
+    for kv, name in ((ours, "o"), (theirs, "g")):
+        kv.save_word2vec_format(str(tmp_path / f"{name}.vec"), str(tmp_path / f"{name}.voc"),
+                                binary)
+        kv.save_word2vec_format(str(tmp_path / f"{name}.vec"), str(tmp_path / f"{name}.voc"),
+                                binary, append=True, prefix="x")
+    for ext in ("vec", "voc"):
+        assert (tmp_path / f"o.{ext}").read_bytes() == (tmp_path / f"g.{ext}").read_bytes()
+
+
+def test_save_word2vec_format_int_keys_and_errors(tmp_path) -> None:
+    kv = KeyedVectors.from_arrays([0, 1, "w"], np.eye(3, dtype=np.float32))
+    for i, count in enumerate([1, 2, 3]):
+        kv.set_vecattr(i, "count", count)
+    kv.save_word2vec_format(tmp_path / "v.txt")
+    # the leading int keys stay first, once each (gensim writes them twice)
+    assert (tmp_path / "v.txt").read_text().split("\n")[1:4] == [
+        "0 1.0 0.0 0.0", "1 0.0 1.0 0.0", "w 0.0 0.0 1.0"]
+    with pytest.raises(TypeError, match="pass binary=True by keyword"):
+        kv.save_word2vec_format(tmp_path / "v.bin", True)
+    plain = KeyedVectors.from_arrays(["a"], np.ones((1, 2), np.float32))
+    with pytest.raises(ValueError, match="no key has the attribute 'count'"):
+        plain.save_word2vec_format(tmp_path / "a.txt", tmp_path / "a.vocab")
+    assert not (tmp_path / "a.txt").exists() and not (tmp_path / "a.vocab").exists()
+    kv.save_word2vec_format(tmp_path / "v.txt.gz")  # compressed by its name, as gensim
+    assert KeyedVectors.load_word2vec_format(tmp_path / "v.txt.gz").index_to_key == [
+        "0", "1", "w"]
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_load_word2vec_format_counts_match_gensim(tmp_path, binary) -> None:
+    _, theirs = _gensim_pair()
+    path, vocab = str(tmp_path / "v"), str(tmp_path / "v.vocab")
+    theirs.save_word2vec_format(path, vocab, binary=binary)
+    for kw in ({}, {"fvocab": vocab}, {"limit": 5}, {"fvocab": vocab, "limit": 7},
+               {"datatype": np.float64}, {"limit": 0}):
+        ours = KeyedVectors.load_word2vec_format(path, binary=binary, **kw)
+        want = GensimKV.load_word2vec_format(path, binary=binary, **kw)
+        assert ours.index_to_key == want.index_to_key, kw
+        assert ours.vectors.dtype == want.vectors.dtype
+        np.testing.assert_array_equal(ours.vectors, want.vectors)
+        np.testing.assert_array_equal(ours.expandos["count"], want.expandos["count"])
+    # positional, as gensim's own tests call it
+    ours = KeyedVectors.load_word2vec_format(path, vocab, binary)
+    assert ours.get_vecattr("我", "count") == theirs.get_vecattr("我", "count")
+    with pytest.raises(TypeError, match="the second argument is fvocab"):
+        KeyedVectors.load_word2vec_format(path, binary)
+
+
+def test_load_word2vec_format_no_header_and_bad_input(tmp_path) -> None:
+    _, theirs = _gensim_pair()
+    path = str(tmp_path / "v.txt")
+    theirs.save_word2vec_format(path, write_header=False)
+    ours = KeyedVectors.load_word2vec_format(path, no_header=True)
+    want = GensimKV.load_word2vec_format(path, no_header=True)
+    assert ours.index_to_key == want.index_to_key
+    np.testing.assert_array_equal(ours.vectors, want.vectors)
+    np.testing.assert_array_equal(ours.expandos["count"], want.expandos["count"])
+    with pytest.raises(NotImplementedError, match="text"):
+        KeyedVectors.load_word2vec_format(path, binary=True, no_header=True)
+    # a vocabulary file that misses a word: count 0 and a warning (gensim fails)
+    (tmp_path / "part.vocab").write_text("k1 4\nk0 3\n")
+    theirs.save_word2vec_format(str(tmp_path / "h.txt"))
+    with pytest.warns(UserWarning, match="no count for 30 of the 32 words"):
+        kv = KeyedVectors.load_word2vec_format(tmp_path / "h.txt", tmp_path / "part.vocab")
+    assert kv.get_vecattr("k0", "count") == 3 and kv.get_vecattr("k5", "count") == 0
+    (tmp_path / "bad.vocab").write_text("k1 4\nk0\n")
+    with pytest.raises(ValueError, match=r"bad.vocab', line 2: expected 'word count'"):
+        KeyedVectors.load_word2vec_format(tmp_path / "h.txt", tmp_path / "bad.vocab")
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_strict_decoding_raises_a_unicode_decode_error(tmp_path, binary) -> None:
+    from firstlayer.vectors.formats.errors import VectorDecodeError, VectorFileError
+
+    vec = np.array([0.5, 1.0], np.float32)
+    if binary:
+        data = b"1 2\n" + b"ab\xe3\x83 " + vec.tobytes()
+    else:
+        data = b"1 2\nab\xe3\x83 0.5 1.0\n"
+    path = tmp_path / "v"
+    path.write_bytes(data)
+    with pytest.raises(UnicodeDecodeError) as info:
+        KeyedVectors.load_word2vec_format(path, binary=binary)
+    err = info.value
+    assert isinstance(err, VectorDecodeError) and isinstance(err, VectorFileError)
+    assert "unicode_errors='replace'" in str(err) and err.encoding == "utf8"
+    assert err.object == b"ab\xe3\x83" and (err.start, err.end) == (2, 4)
+    with pytest.raises(UnicodeDecodeError):
+        GensimKV.load_word2vec_format(str(path), binary=binary)
+    kv = KeyedVectors.load_word2vec_format(path, binary=binary, unicode_errors="ignore")
+    assert kv.index_to_key == ["ab"]
+
+
+def test_distance_to_itself_is_exactly_zero() -> None:
+    vectors = _random_vectors(500, 50, seed=9) * np.float32(3.7)
+    kv = KeyedVectors.from_arrays([str(i) for i in range(500)], vectors)
+    theirs = GensimKV(50)
+    theirs.add_vectors([str(i) for i in range(500)], vectors)
+    assert all(kv.distance(str(i), str(i)) == 0.0 for i in range(500))
+    assert all(kv.similarity(str(i), str(i)) == 1.0 for i in range(500))
+    for a, b in [("1", "2"), ("3", "400"), ("7", "8")]:
+        assert kv.similarity(a, b) == pytest.approx(float(theirs.similarity(a, b)), abs=1e-6)
+        assert -1.0 <= kv.similarity(a, b) <= 1.0
+    np.testing.assert_allclose(kv.cosine_similarities(vectors[0], vectors[:20]),
+                               GensimKV.cosine_similarities(vectors[0], vectors[:20]), atol=1e-6)
+
+
+def test_relative_cosine_similarity_matches_gensim(kvs) -> None:
+    ours, theirs = kvs
+    for wa, wb, topn in [("w1", "w2", 10), ("King", "king", 3), ("我", "w5", 1)]:
+        assert ours.relative_cosine_similarity(wa, wb, topn) == pytest.approx(
+            theirs.relative_cosine_similarity(wa, wb, topn), rel=1e-5)
+    with pytest.raises(ValueError, match="found none"):
+        ours.relative_cosine_similarity("w1", "w2", topn=0)
+
+
+@pytest.mark.parametrize("allow_inference", [True, False])
+@pytest.mark.parametrize("copy_vecattrs", [True, False])
+def test_vectors_for_all_matches_gensim(allow_inference, copy_vecattrs) -> None:
+    ours, theirs = _gensim_pair()
+    ours.set_vecattr("k3", "weight", 0.25)
+    theirs.set_vecattr("k3", "weight", 0.25)
+    words = ["k3", "missing", "我", "k3", "k0", "also missing"]
+    got = ours.vectors_for_all(words, allow_inference, copy_vecattrs)
+    want = theirs.vectors_for_all(words, allow_inference, copy_vecattrs)
+    assert type(got) is KeyedVectors
+    assert got.index_to_key == want.index_to_key == ["k3", "我", "k0"]
+    np.testing.assert_array_equal(got.vectors, want.vectors)
+    assert got.vectors.dtype == want.vectors.dtype
+    assert set(got.expandos) == set(want.expandos)
+    for attr in want.expandos:
+        np.testing.assert_array_equal(got.expandos[attr], want.expandos[attr])
+    assert len(ours.vectors_for_all([])) == 0
+
+
+def test_unit_normalize_all_matches_gensim_and_writes_in_place() -> None:
+    ours, theirs = _gensim_pair()
+    shared = ours.vectors  # a model's wv.vectors is its input layer: it must change too
+    ours.unit_normalize_all()
+    theirs.unit_normalize_all()
+    assert ours.vectors is shared
+    np.testing.assert_allclose(ours.vectors, theirs.vectors, atol=1e-7)
+    np.testing.assert_array_equal(ours.norms, theirs.norms)
+    assert ours.most_similar("k1", topn=3)[0][0] == theirs.most_similar("k1", topn=3)[0][0]
+    readonly = np.ones((2, 3), np.float32)
+    readonly.setflags(write=False)
+    kv = KeyedVectors.from_arrays(["a", "b"], readonly)
+    kv.unit_normalize_all()
+    np.testing.assert_allclose(kv.vectors, np.full((2, 3), 3 ** -0.5), rtol=1e-6)
+    kv.init_sims(replace=True)  # gensim 3's name
+    assert kv.norms is not None and kv.norms.tolist() == [1.0, 1.0]
+
+
+def test_evaluate_word_analogies_takes_similarity_function(analogy_kvs, tmp_path) -> None:
+    ours, theirs, lines = analogy_kvs
+    path = tmp_path / "questions.txt"
+    path.write_text("\n".join(lines) + "\n")
+    path = str(path)
+    got = ours.evaluate_word_analogies(path, similarity_function="most_similar_cosmul")
+    want = theirs.evaluate_word_analogies(path, similarity_function="most_similar_cosmul")
+    assert got == ours.evaluate_word_analogies(path)
+    assert got[0] == want[0]
+
+
+def test_wmdistance_matches_gensim() -> None:
+    pytest.importorskip("ot")  # gensim's wmdistance needs POT
+    rng = np.random.default_rng(4)
+    keys = [f"w{i}" for i in range(60)]
+    ours, theirs = _pair(keys, _random_vectors(60, 8, seed=4))
+    for _ in range(25):
+        doc1 = list(rng.choice(keys, rng.integers(1, 12))) + ["unknown"]
+        doc2 = list(rng.choice(keys, rng.integers(1, 12)))
+        # norm=False: the same float64 problem, solved exactly by both; norm=True: float32 unit
+        # vectors, rounded a little differently
+        assert ours.wmdistance(doc1, doc2, norm=False) == pytest.approx(
+            theirs.wmdistance(doc1, doc2, norm=False), rel=1e-12, abs=1e-12)
+        assert ours.wmdistance(doc1, doc2) == pytest.approx(
+            theirs.wmdistance(doc1, doc2), rel=1e-6)
+    doc = ["w1", "w2", "w2", "w7"]
+    assert ours.wmdistance(doc, list(reversed(doc))) == 0.0
+    assert ours.wmdistance(["w1"], ["w1", "w1"]) == theirs.wmdistance(["w1"], ["w1", "w1"]) == 0
+    assert ours.wmdistance(["unknown"], doc) == theirs.wmdistance(["unknown"], doc) == np.inf
+    # a forced flow (one word on one side), and words with one and the same vector
+    assert ours.wmdistance(["w3"], doc) == pytest.approx(theirs.wmdistance(["w3"], doc), 1e-6)
+    same = KeyedVectors.from_arrays(["a", "b"], np.ones((2, 3), np.float32))
+    assert same.wmdistance(["a"], ["b"]) == 0.0

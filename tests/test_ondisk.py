@@ -491,3 +491,161 @@ def test_rowwise_adagrad_state_in_mapped_files_resumes(tmp_path: Path) -> None:
     assert mapped.mapped_file(resumed.state[resumed.param_groups[0]["params"][0]]["sum"]._data)
     with pytest.raises(ValueError, match="belongs to another model"):
         RowWiseAdagrad([nn.Parameter(fl.zeros(7, 2))], state_dir=tmp_path / "state")
+
+
+# --------------------------------------------------------------------------------------------
+# Speed of a mapped table: random-access advice, parallel reads of rows not in memory
+# --------------------------------------------------------------------------------------------
+
+
+def test_mappings_are_advised_random_access(tmp_path: Path) -> None:
+    path = tmp_path / "t.bin"
+    w = fl.from_file(path, True, 64).view(16, 4)
+    assert mapped._memmap_of(w._data)._firstlayer_advised  # from_file advises at once
+    fl.save({"w": fl.ones(16, 4)}, tmp_path / "m.safetensors")
+    loaded = fl.load(tmp_path / "m.safetensors", mmap=True)["w"]
+    base = mapped._memmap_of(loaded._data)
+    if base is not None:  # load(mmap=True) maps: the first lookup advises it
+        nn.Embedding.from_pretrained(loaded, freeze=False, sparse=True)(fl.tensor([1]))
+        assert base._firstlayer_advised
+    assert not mapped.advise_random(np.ones(3))  # an in-memory array: nothing to advise
+
+
+@pytest.mark.skipif(not hasattr(os, "posix_fadvise"), reason="needs posix_fadvise")
+def test_large_shared_mappings_drop_their_clean_cached_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # (no large folios: a row written then dirties one page, not up to 2 MiB)
+    monkeypatch.setattr(mapped, "SMALL_FOLIOS_BYTES", 4096)
+    dropped: list[tuple[int, int]] = []
+    real = os.posix_fadvise
+
+    def spy(fd: int, offset: int, length: int, advice: int) -> None:
+        if advice == os.POSIX_FADV_DONTNEED:
+            dropped.append((offset, length))
+        real(fd, offset, length, advice)
+
+    monkeypatch.setattr(os, "posix_fadvise", spy)
+    np.arange(4096, dtype=np.float32).tofile(tmp_path / "t.bin")
+    w = fl.from_file(tmp_path / "t.bin", True, 4096)
+    assert dropped == [(0, 16384)]
+    assert w[4095].item() == 4095.0  # the values are the file's (clean pages only dropped)
+    fl.from_file(tmp_path / "t.bin", False, 4096)  # copy-on-write: nothing dropped
+    fl.from_file(tmp_path / "t.bin", True, 1000)  # shared, but under the threshold
+    assert len(dropped) == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "posix_fadvise"), reason="needs posix_fadvise")
+@pytest.mark.parametrize("layer", ["Embedding", "EmbeddingBag"])
+def test_prefetched_rows_train_to_the_same_numbers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, layer: str
+) -> None:
+    # every lookup prefetches (the threshold at 0 reads); the rows asked for are exactly the
+    # batch's pages, and training is unchanged: same numbers as an in-memory table
+    V, D = 3000, 8
+    init = np.random.default_rng(0).standard_normal((V, D)).astype(np.float32)
+    path = tmp_path / "t.bin"
+    init.tofile(path)
+    monkeypatch.setattr(mapped, "PREFETCH_MIN_READS", 0)
+    asked: list[int] = []
+    real = os.posix_fadvise
+
+    def spy(fd: int, offset: int, length: int, advice: int) -> None:
+        asked.append(offset)
+        real(fd, offset, length, advice)
+
+    monkeypatch.setattr(os, "posix_fadvise", spy)
+    rng = np.random.default_rng(1)
+    batches = [rng.integers(0, V, size=(6, 4)) for _ in range(3)]
+    results = []
+    for w in (fl.from_file(path, True, V * D).view(V, D), fl.tensor(init.copy())):
+        cls = getattr(nn, layer)
+        model = cls.from_pretrained(w, freeze=False, sparse=True)
+        opt = RowWiseAdagrad(model.parameters(), lr=0.1)
+        for ids in batches:
+            opt.zero_grad()
+            model(fl.tensor(ids)).pow(2).sum().backward()
+            opt.step()
+        results.append(model.weight.detach().numpy().copy())
+    np.testing.assert_array_equal(results[0], results[1])
+    page = mmap.PAGESIZE
+    want = sorted({int(r) * D * 4 // page * page for r in np.unique(batches[-1])})
+    assert asked[-len(want):] == want  # one request per page of the batch's rows, in order
+    np.testing.assert_array_equal(np.fromfile(path, np.float32).reshape(V, D), results[1])
+
+
+@pytest.mark.skipif(not hasattr(os, "posix_fadvise"), reason="needs posix_fadvise")
+def test_prefetch_asks_for_the_file_offsets_of_a_view_at_an_offset(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a table that starts inside the file (a header, as in safetensors) and is a slice of its
+    # mapping (a memmap slice keeps its parent's offset): the pages asked for are the rows'
+    V, D, skip = 2048, 16, 4096 + 64
+    path = tmp_path / "t.bin"
+    np.zeros(skip // 4 + (V + 3) * D, np.float32).tofile(path)
+    m = np.memmap(path, np.float32, mode="r+", offset=skip, shape=(V + 3, D))
+    table = m[3:]  # rows 3.. of the mapping
+    monkeypatch.setattr(mapped, "PREFETCH_MIN_READS", 0)
+    asked: list[int] = []
+    monkeypatch.setattr(os, "posix_fadvise", lambda fd, off, n, adv: asked.append(off))
+    ids = np.array([0, 1000, 2047, 1000])
+    mapped.prefetch_rows(table, ids)
+    page = mmap.PAGESIZE
+    want = sorted({(skip + (3 + i) * D * 4) // page * page for i in (0, 1000, 2047)})
+    assert asked == want
+
+
+# --------------------------------------------------------------------------------------------
+# A full disk, for real: RLIMIT_FSIZE makes the kernel refuse to grow files past a size
+# --------------------------------------------------------------------------------------------
+
+_FULL_DISK = r"""
+import errno, os, resource, signal, sys
+import numpy as np
+import firstlayer as fl
+from firstlayer import nn
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the limit fail with EFBIG instead
+path, state = sys.argv[1], sys.argv[2]
+resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 16, 1 << 16))  # files may not pass 64 KiB
+before = open(path, "rb").read()
+try:
+    fl.from_file(path, True, 1 << 15)  # 128 KiB: more than the "disk" lets the file have
+except OSError as exc:
+    assert exc.errno == errno.EFBIG, exc
+    assert "no room to map" in str(exc) and "left as it was" in str(exc), exc
+    print("from_file:", exc)
+else:
+    raise AssertionError("no error")
+assert open(path, "rb").read() == before
+# the table fits (32 KiB); a RowWiseAdagrad whose state would not fit fails when it is made,
+# before any step: the table is unchanged
+w = fl.from_file(path, True, 8192).view(1024, 8)
+table = w.numpy().copy()
+big = nn.Parameter(fl.zeros(1 << 15, 1))
+try:
+    fl.optim.RowWiseAdagrad([w, big], lr=0.1, state_dir=state)
+except OSError as exc:
+    assert exc.errno == errno.EFBIG and "no room to map" in str(exc), exc
+    print("state:", exc)
+else:
+    raise AssertionError("no error")
+assert not os.path.exists(os.path.join(state, "rowwise_adagrad_sum_1.bin"))
+np.testing.assert_array_equal(np.fromfile(path, np.float32).reshape(1024, 8), table)
+print("ok")
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "posix_fallocate"), reason="needs posix_fallocate")
+def test_a_full_disk_is_a_clear_error_before_anything_is_written(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "t.bin"
+    np.arange(8192, dtype=np.float32).tofile(path)  # 32 KiB
+    proc = subprocess.run(
+        [sys.executable, "-c", _FULL_DISK, str(path), str(tmp_path / "state")],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip().endswith("ok"), proc.stdout
+    assert "131072 bytes" in proc.stdout  # the size it needed, named

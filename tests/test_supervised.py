@@ -585,7 +585,7 @@ def test_bad_arguments(corpus, bigram_model) -> None:
         train_supervised(corpus[1], loss="bogus", verbose=0)
     with pytest.raises(ValueError, match="bucket"):
         train_supervised(corpus[1], wordNgrams=2, bucket=0, verbose=0)
-    with pytest.raises(TypeError, match="autotun"):
+    with pytest.raises(FileNotFoundError, match="autotuneValidationFile"):
         train_supervised(corpus[1], autotuneValidationFile="x", verbose=0)
     # fastText's aliases are accepted
     m = train_supervised(corpus[1], word_ngrams=2, bucket=100, dim=4, epoch=1, verbose=0)

@@ -19,6 +19,16 @@ The two modes, as torch's ``from_file`` (``mmap(2)``'s ``MAP_SHARED`` / ``MAP_PR
   becomes private anonymous memory (so training a private mapping costs memory for the pages it
   has touched), and the file never changes.
 
+Speed: nothing to switch on. A mapping is advised random access (``MADV_RANDOM``: no
+"fault-around" of 16 pages and no 128 KiB read-ahead around each row touched, both wasted on
+hashed ids; this made the forward of a table in the page cache as fast as in memory), and when
+the last batch of a mapped table read pages from disk, the pages of the next batch's rows are
+requested all at once before the lookup (``posix_fadvise(WILLNEED)``), so that the disk serves
+them in parallel instead of one page fault after another. The table stays the file's pages:
+what other code reads from the tensor is always current, no cache to flush. See
+``BENCHMARKS.md`` (tables on disk) for the measurements, and for why a row cache in front of
+the mapping was measured out rather than built.
+
 What copies or densifies a mapped table (allowed, but as large as the table, in anonymous
 memory): a dense gradient (``sparse=False``: a ``(V, D)`` array each backward; a one-time
 warning for tables over ~1 GB), ``.clone()``, arithmetic on the whole weight, a per-weight
@@ -31,9 +41,16 @@ zero-filled states are allocated lazily, so only their touched pages count), and
 from __future__ import annotations
 
 import errno
+import mmap as _mmap
 import os
 import warnings
+import weakref
 from typing import Any
+
+try:
+    import resource
+except ImportError:  # pragma: no cover - Windows: no getrusage, so no prefetch either
+    resource = None  # type: ignore[assignment]
 
 import numpy as np
 
@@ -76,7 +93,9 @@ def from_file(
             required bytes, and it is never changed.
         size: the number of elements (0: an empty tensor, and no file is touched).
         dtype: the element type (default: the default float type, float32).
-        layout, device, pin_memory: accepted for torch's signature: strided CPU memory only.
+        layout: accepted for torch's signature: strided memory only.
+        device: accepted for torch's signature: CPU memory only.
+        pin_memory: accepted for torch's signature (CPU memory is not pinned).
 
     Returns:
         A tensor of shape ``(size,)`` sharing its memory with the mapping.
@@ -126,6 +145,7 @@ def from_file(
     else:
         _check_big_enough(path, nbytes, size, d)
         arr = np.memmap(path, dtype=d.np, mode="c", shape=(size,))
+    advise_random(arr)
     # A plain ndarray view (not np.memmap), so results of ops on it are ordinary arrays; the
     # memmap stays alive as its base, and mapped_file() finds it there.
     return Tensor._wrap(arr.view(np.ndarray))
@@ -255,3 +275,163 @@ def warn_dense_table_grad(weight: np.ndarray, layer: str) -> None:
         UserWarning,
         stacklevel=4,
     )
+
+
+# --- access pattern: random rows ------------------------------------------------------------
+#
+# Measured on a 4.3 GB shared table in the page cache (2^24 x 64 float32, batches of 16k Zipf
+# ids, ~6.4k distinct rows): the forward took 8.1 ms against 1.3 ms on the same table in
+# anonymous memory, the SGD step 3.1 against 0.7. Not our code: each first touch of a page is a
+# page fault, and on a file mapping the kernel's "fault-around" maps the 16 pages around it
+# (8 us a fault, measured in C); on a page that is not in memory it also reads ahead 128 KiB
+# (32 pages) around the one asked for. Rows of a hashed table are used at random, so both are
+# wasted work: ``MADV_RANDOM`` turns them off (2 us a fault; forward 1.35 ms, step 2.3 ms).
+
+
+def _memmap_of(arr: np.ndarray) -> Any:
+    """The ``np.memmap`` that made the mapping behind ``arr`` (the root of its views: slices of
+    a memmap are memmaps too, but keep their parent's ``offset``), or None."""
+    a: Any = arr
+    found = None
+    while a is not None:
+        if isinstance(a, np.memmap):
+            found = a
+        a = getattr(a, "base", None)
+    return found
+
+
+# Shared mappings of at least this many bytes start with the file's clean cached pages dropped.
+# Also tables that fit in memory: a 4.3 GB table written by ``dd`` and kept in the page cache
+# (2048 folios of 2 MiB) had every folio dirtied by every batch of ~6.4k rows, and spent
+# 0.9-1.3 s a batch in ``balance_dirty_pages``; dropped, its first few hundred batches read
+# from disk (~23 ms each), then run as from the page cache.
+SMALL_FOLIOS_BYTES = 64 << 20
+
+
+def _drop_clean_pages(m: Any) -> None:
+    """Drop the clean pages of ``m``'s file range from the page cache (``POSIX_FADV_DONTNEED``)
+    so that the pages the training reads come back one 4 KiB page at a time.
+
+    Why: Linux 6.16+ caches ext4 files (XFS: 5.18+) in *large folios* (up to 2 MiB) when they
+    are written or read sequentially (``ndarray.tofile``, ``cp``, ``dd``, a ``save``). A write
+    through a shared mapping marks the whole folio dirty, and writeback then writes all of it:
+    measured on a 34 GB table created by ``dd``, each batch of 16k ids (~6.8k rows, 1.7 MB of
+    values) dirtied ~1M pages (4 GB) and the process spent its time throttled in
+    ``balance_dirty_pages``: 2 s a batch (0.01M ids/s). Dropped and read again under
+    ``MADV_RANDOM`` (and ``prefetch_rows``' read-ahead of single pages), folios are single pages:
+    ~2.5-4k pages dirtied per batch (one per row written), 78-90 ms a batch on that table.
+    Dirty pages are not dropped (DONTNEED starts their writeback and keeps them). The cost: the
+    rows of a table that was in the page cache are read from disk again as batches use them."""
+    if not hasattr(os, "posix_fadvise"):
+        return
+    fd = _read_fd(m)
+    if fd >= 0:
+        try:
+            os.posix_fadvise(fd, m.offset, m.nbytes, os.POSIX_FADV_DONTNEED)
+        except OSError:  # a hint
+            pass
+
+
+def advise_random(arr: np.ndarray) -> bool:
+    """Tell the OS that the mapping behind ``arr`` is read at random (``MADV_RANDOM``: no
+    fault-around, no read-ahead), once per mapping; a shared mapping of 64 MiB or more
+    (``SMALL_FOLIOS_BYTES``) also drops its file's clean cached pages (``_drop_clean_pages``:
+    no large folios, so a row written dirties one page, not up to 2 MiB). True if ``arr`` is
+    mapped."""
+    m = _memmap_of(arr)
+    if m is None:
+        return False
+    if getattr(m, "_firstlayer_advised", False):
+        return True
+    mm = getattr(m, "_mmap", None)
+    advice = getattr(_mmap, "MADV_RANDOM", None)
+    if mm is not None and advice is not None and hasattr(mm, "madvise"):
+        try:
+            mm.madvise(advice)
+        except (OSError, ValueError):  # an advice is a hint: the mapping works without it
+            pass
+    if m.mode == "r+" and m.nbytes >= SMALL_FOLIOS_BYTES:
+        _drop_clean_pages(m)
+    try:
+        m._firstlayer_advised = True
+    except AttributeError:  # pragma: no cover - np.memmap instances take attributes
+        pass
+    return True
+
+
+# --- reading a batch's rows from disk in parallel ---------------------------------------------
+#
+# A row that is not in memory is a major page fault: the thread waits for one 4 KiB read
+# (~100 us on the benchmark's virtio disk, which serves ~80k reads/s with 16 in flight and ~10k
+# with one), one row after the other. When the previous batch of a mapped table read pages
+# from disk, the pages of the batch's rows are first asked for all at once (``posix_fadvise
+# (WILLNEED)``, one call per page), so that the disk serves them together; the lookup that
+# follows waits only for the last. On a 4.3 GB table evicted from the page cache (~3.6k pages
+# read per batch): 304 ms per batch without, ~146 ms with (the disk's parallel rate; the machine
+# was shared). Tables in the page cache read nothing, and pay a getrusage call per batch.
+
+# Read rows in parallel only when the last batch read at least this many pages from disk.
+PREFETCH_MIN_READS = 8
+# _disk_reads() at the last call
+_fault_state = {"last": 0}
+
+
+def _disk_reads() -> int:
+    """Pages this process has read from disk (faults and reads alike), so far."""
+    if resource is None:
+        return 0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_inblock // 8  # 512-byte blocks
+
+
+def prepare_lookup(W: np.ndarray, ids: np.ndarray) -> None:
+    """Before a lookup of rows ``ids`` of ``W``: nothing for an in-memory table; for a mapped
+    one, advise random access (once: a table from ``load(mmap=True)`` gets it here) and
+    prefetch the rows if the table misses memory (``prefetch_rows``)."""
+    if _memmap_of(W) is None:
+        return
+    advise_random(W)
+    prefetch_rows(W, ids)
+
+
+def _read_fd(m: Any) -> int:
+    """A read-only descriptor of the file behind memmap ``m`` (opened once), or -1."""
+    fd = getattr(m, "_firstlayer_fd", None)
+    if fd is None:
+        try:
+            fd = os.open(m.filename, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        except (OSError, TypeError):
+            fd = -1
+        if fd >= 0:  # closed with the mapping (m is kept alive by the arrays over it)
+            weakref.finalize(m, os.close, fd)
+        m._firstlayer_fd = fd
+    return int(fd)
+
+
+def prefetch_rows(W: np.ndarray, ids: np.ndarray) -> None:
+    """Start reading the pages of rows ``W[ids]`` of a mapped table from disk, all at once,
+    when the last batch read pages from disk (the table is larger than the memory the OS gives
+    its page cache). Does nothing for an in-memory ``W``. ``ids`` must be in range."""
+    # Pages read from disk since the last call: the previous batch's prefetch, lookup and step
+    now = _disk_reads()
+    active = now - _fault_state["last"] >= PREFETCH_MIN_READS
+    _fault_state["last"] = now
+    m = _memmap_of(W)
+    if not active or W.ndim == 0 or m is None or not hasattr(os, "posix_fadvise"):
+        return
+    fd = _read_fd(m)
+    if fd < 0:
+        return
+    # the file offsets of the batch's rows (their first byte: a row straddling two pages has
+    # its second page read by the lookup), one per page, sorted
+    base = W.__array_interface__["data"][0] - m.__array_interface__["data"][0] + m.offset
+    rows = np.unique(ids.reshape(-1)).astype(np.int64, copy=False)
+    pages = np.unique((base + rows * W.strides[0]) // _mmap.PAGESIZE)
+    # Asynchronous read-ahead of exactly these pages: the calls return at once and the disk
+    # serves the reads together; the lookup then waits only for the last of them. (16 threads
+    # of pread did no better on 2 cores, and cost the GIL's back-and-forth.)
+    page = _mmap.PAGESIZE
+    try:
+        for p in pages.tolist():
+            os.posix_fadvise(fd, p * page, page, os.POSIX_FADV_WILLNEED)
+    except OSError:  # a hint: the lookup reads the rows anyway
+        pass

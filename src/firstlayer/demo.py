@@ -16,7 +16,9 @@ explained") in five sections:
 Sections 1-4 and 6 are shown as an interactive session: each statement is printed after ``>>>`` and
 run, and what it prints (or its value) follows, so every line can be typed in again with
 PyTorch. Everything random comes from ``manual_seed(seed)``, so two runs with one seed print the
-same text, except the measured times.
+same text, except the measured times. The tour speaks English or Chinese (``lang``, by default
+from the locale); its words are in ``firstlayer._demo_text``, the Chinese ones those of the
+Chinese tutorial (docs/zh/first-layer.md).
 
 >>> from firstlayer.demo import run_demo
 >>> run_demo(seed=0, quick=True)  # doctest: +SKIP
@@ -40,21 +42,30 @@ from typing import Any
 
 import firstlayer as torch
 import firstlayer.nn as nn
+from firstlayer._demo_text import LANGS, TEXT, columns, comments, default_lang, fill
 from firstlayer.tensor import Tensor
 
 WIDTH = 79  # the widest line the demo prints, so it reads in an 80-column terminal
+# The language the tour speaks, set by run_demo (its words are in firstlayer._demo_text).
+_lang = "en"
+
+
+def _t(key: str, **fields: Any) -> str:
+    """The text ``key`` in the tour's language, its ``{fields}`` filled in."""
+    text = TEXT[_lang][key]
+    return text.format(**fields) if fields else text
 
 
 # ---- printing helpers ----------------------------------------------------------------------
 def _heading(title: str) -> None:
     print()
     print(title)
-    print("=" * len(title))
+    print("=" * columns(title))
 
 
 def _say(text: str) -> None:
     """A paragraph of explanation, wrapped to the terminal width."""
-    print(textwrap.fill(" ".join(text.split()), WIDTH, break_on_hyphens=False))
+    print(fill(text, WIDTH, _lang))
     print()
 
 
@@ -65,7 +76,7 @@ def _session(code: str, ns: dict[str, Any]) -> None:
     as they are) and then run; as in the interpreter, the value of a bare expression is printed
     below it. What is shown is exactly what runs.
     """
-    code = textwrap.dedent(code).strip("\n")
+    code = comments(textwrap.dedent(code).strip("\n"), _lang)  # the comments in _lang
     lines = code.splitlines()
     shown = 0  # lines printed so far
     for stmt in ast.parse(code).body:
@@ -88,45 +99,37 @@ def _session(code: str, ns: dict[str, Any]) -> None:
 
 # ---- sections 1-4: the seed, run ------------------------------------------------------------
 def _section_vocab(ns: dict[str, Any]) -> None:
-    _heading("1. Characters -> ids -> one-hot vectors")
-    _say("""A model reads numbers, not characters, so each character gets an id. The
-         one-hot vector of id i is row i of the identity matrix: a 1 at position i, 0
-         everywhere else, one dimension per character of the vocabulary.""")
+    _heading(_t("h1"))
+    _say(_t("p1"))
     _session("""
-        import firstlayer as torch  # PyTorch's names: the seed's code runs as is
+        import firstlayer as torch  #{imports}
         import firstlayer.nn as nn
-        vocab = {"我": 0, "你": 1}  # two characters: "I" and "you"
-        vocab_vec = torch.eye(2)  # row i: the one-hot vector of id i
+        vocab = {"我": 0, "你": 1}  #{two_chars}
+        vocab_vec = torch.eye(2)  #{eye}
         vocab_vec
     """, ns)
 
 
 def _section_same_layer(ns: dict[str, Any]) -> None:
     """Linear on one-hot vectors vs Embedding on ids: same outputs, same gradients."""
-    _heading("2. Linear on one-hot vectors = Embedding on ids")
-    _say("""One-hot vectors are long and say nothing about meaning; a linear layer turns
-         them into short dense vectors, and those vectors are what the rest of the model
-         reads. Multiplying a weight by a one-hot vector just picks one of its columns:""")
+    _heading(_t("h2"))
+    _say(_t("p2_linear"))
     _session("""
-        fc = nn.Linear(2, 2)  # y = x Wᵀ + b, W of shape (out, in) = (2, 2)
-        fc(vocab_vec)  # row i: the vector of character i (column i of W, plus b)
+        fc = nn.Linear(2, 2)  #{linear}
+        fc(vocab_vec)  #{linear_rows}
     """, ns)
-    _say("""An Embedding does the picking directly, by id, and never builds the one-hot
-         vectors (which saves their memory):""")
+    _say(_t("p2_embedding"))
     _session("""
-        # the seed's names; PyTorch spells them num_embeddings, embedding_dim
+        #{seed_names}
         embedding = nn.Embedding(vocab_size=2, emb_size=2)
         me = torch.tensor([0], dtype=torch.int64)
         you = torch.tensor([1], dtype=torch.int64)
         embedding(me)
         embedding(you)
         meyou = torch.tensor([0, 1], dtype=torch.int64)
-        embedding(meyou)  # both at once: one row per id
+        embedding(meyou)  #{both}
     """, ns)
-    _say("""They are the same layer. Give a Linear without bias the Embedding's table,
-         transposed (a Linear's weight is (out, in), a table is (V, D)): the outputs are
-         equal, and so are the gradients that training uses, for any gradient coming back
-         from the rest of the model.""")
+    _say(_t("p2_same"))
     _session("""
         fc = nn.Linear(2, 2, bias=False)
         with torch.no_grad():
@@ -135,43 +138,37 @@ def _section_same_layer(ns: dict[str, Any]) -> None:
         out_embedding = embedding(meyou)
         out_diff = (out_linear - out_embedding).abs().max().item()
         print("max |difference| of the outputs:", out_diff)
-        upstream = torch.randn(2, 2)  # d(loss)/d(output), the same for both
+        upstream = torch.randn(2, 2)  #{upstream}
         out_linear.backward(upstream)
         out_embedding.backward(upstream)
         fc.weight.grad
-        embedding.weight.grad  # = fc.weight.grad transposed
+        embedding.weight.grad  #{transposed}
         grad_diff = (fc.weight.grad.T - embedding.weight.grad).abs().max().item()
         print("max |difference| of the gradients:", grad_diff)
     """, ns)
-    _say("""So an Embedding is a Linear whose input is a one-hot vector. By habit the first
-         layer of a model is an Embedding; the layers after it are Linear.""")
+    _say(_t("p2_habit"))
 
 
 def _section_init(ns: dict[str, Any]) -> None:
-    _heading("3. Initialising the first layer")
-    _say("""Both layers start from random numbers: a Linear from U(-1/sqrt(in),
-         1/sqrt(in)), an Embedding from N(0, 1). The seed shows three ways to choose them
-         yourself; the first two work for both layers.""")
+    _heading(_t("h3"))
+    _say(_t("p3"))
     _session("""
-        # 1. assign a new Parameter: it replaces the layer's weight everywhere
+        #{way1}
         fc = nn.Linear(2, 2)
-        fc.weight = nn.Parameter(torch.rand(2, 2))  # U(0, 1)
+        fc.weight = nn.Parameter(torch.rand(2, 2))  #{u01}
         fc.weight
-        # 2. write through .data: in place, not recorded by autograd
-        embedding.weight.data.uniform_(-1, 1)  # now U(-1, 1)
+        #{way2}
+        embedding.weight.data.uniform_(-1, 1)  #{u11}
         embedding.weight
-        # 3. from_pretrained (Embedding only): a given table, frozen by default
+        #{way3}
         a = torch.tensor([[1, 2], [2, 2]], dtype=torch.float32)
         embedding = nn.Embedding.from_pretrained(a)
         embedding.weight
-        embedding.weight.requires_grad  # freeze=False to train it further
+        embedding.weight.requires_grad  #{frozen}
     """, ns)
-    _say("""nn.init has the named schemes. Xavier (Glorot) uniform draws from U(-b, b)
-         with b = gain * sqrt(6 / (fan_in + fan_out)), which keeps the variance of the
-         activations and of the gradients about the same from layer to layer. For a
-         weight (out, in): fan_in = in, fan_out = out.""")
+    _say(_t("p3_init"))
     _session("""
-        w = nn.init.xavier_uniform_(torch.empty(128, 50))  # fan_in 50, fan_out 128
+        w = nn.init.xavier_uniform_(torch.empty(128, 50))  #{fans}
         bound = math.sqrt(6 / (50 + 128))
         print(f"bound b = {bound:.4f}, largest |w| = {w.abs().max().item():.4f}")
     """, ns)
@@ -179,11 +176,8 @@ def _section_init(ns: dict[str, Any]) -> None:
 
 def _section_training(ns: dict[str, Any]) -> None:
     """A few SGD steps of Embedding -> Linear, printing the loss and the vectors."""
-    _heading("4. Training moves the vectors")
-    _say("""The vectors of the first layer are parameters like any other: training
-         updates them, and the characters end up with better vectors. A tiny task: tell
-         the group of a character (pronoun, nature or number) with Embedding -> Linear ->
-         cross-entropy, trained by plain SGD.""")
+    _heading(_t("h4"))
+    _say(_t("p4"))
     _session("""
         import firstlayer.nn.functional as F
         import firstlayer.optim as optim
@@ -201,9 +195,9 @@ def _section_training(ns: dict[str, Any]) -> None:
             opt.step()
             if step == 1 or step % 8 == 0:
                 print(f"step {step:2d}   loss {loss.item():.4f}")
-        before[:2]  # the vectors of 我 and 你 before training...
-        model[0].weight.detach()[:2]  # ...and after
-        model(ids).argmax(dim=1)  # predicted groups
+        before[:2]  #{before}
+        model[0].weight.detach()[:2]  #{after}
+        model(ids).argmax(dim=1)  #{predicted}
         groups
     """, ns)
 
@@ -273,16 +267,23 @@ def _ratios(slow: Cost, fast: Cost) -> tuple[float, float, float, float]:
     )
 
 
+def _pad(text: str, width: int, align: str) -> str:
+    """``text`` padded to ``width`` terminal columns (CJK characters take two): < > or ^."""
+    space = max(width - columns(text), 0)
+    left = {"<": 0, ">": space, "^": space // 2}[align]
+    return " " * left + text + " " * (space - left)
+
+
 def _cost_table(one_hot: Cost, lookup: Cost) -> None:
-    print(f"{'':17}{'forward':^24}{'forward + backward':^24}".rstrip())
-    print(f"{'':17}{'time':>12}{'memory':>12}{'time':>12}{'memory':>12}")
-    for label, c in (("one-hot + Linear", one_hot), ("Embedding", lookup)):
+    print((" " * 17 + _pad(_t("t_forward"), 24, "^") + _pad(_t("t_total"), 24, "^")).rstrip())
+    print(" " * 17 + "".join(_pad(_t(k), 12, ">") for k in ("t_time", "t_memory") * 2))
+    for label, c in ((_t("t_one_hot"), one_hot), (_t("t_embedding"), lookup)):
         print(
             f"{label:<17}{_fmt_time(c.forward_s):>12}{_fmt_bytes(c.forward_peak):>12}"
             f"{_fmt_time(c.total_s):>12}{_fmt_bytes(c.total_peak):>12}"
         )
     ratios = _ratios(one_hot, lookup)
-    print(f"{'one-hot / Emb.':<17}" + "".join(f"{r:>10.0f} x" for r in ratios))
+    print(f"{_t('t_ratio'):<17}" + "".join(f"{r:>10.0f} x" for r in ratios))
     print()
 
 
@@ -290,14 +291,10 @@ def _section_cost(quick: bool) -> tuple[Cost, Cost]:
     """Measure and print the time and memory of both paths; returns their costs."""
     V, D, N = (5_000, 32, 1_024) if quick else (50_000, 128, 8_192)
     repeats = 3
-    _heading("5. Why not one-hot + Linear: time and memory")
-    _say(f"""Both layers compute the same thing, but the one-hot path first builds an
-         (N, V) matrix that is almost all zeros, then multiplies by it. Measured here with a
-         vocabulary of V={V:,} characters, D={D} and a batch of N={N:,} ids, float32: time
-         (building the one-hot matrix included) is the median of {repeats} runs, memory the
-         peak allocated during a run (tracemalloc, which sees NumPy's arrays).""")
+    _heading(_t("h5"))
+    _say(_t("p5", V=V, D=D, N=N, repeats=repeats))
     if quick:
-        _say("(--quick: a small size; run `firstlayer demo` for V=50,000.)")
+        _say(_t("p5_quick"))
     embedding = nn.Embedding(V, D)
     fc = nn.Linear(V, D, bias=False)
     with torch.no_grad():
@@ -323,17 +320,11 @@ def _section_cost(quick: bool) -> tuple[Cost, Cost]:
     assert fc.weight.grad is not None and embedding.weight.grad is not None
     out_diff = (y_one_hot - y_lookup).abs().max().item()
     grad_diff = (fc.weight.grad.T - embedding.weight.grad).abs().max().item()
-    print(f"same results:      max |difference| {out_diff:.1g} (outputs), {grad_diff:.1g} (grads)")
+    print(_t("same_results", out=out_diff, grad=grad_diff))
     print()
     _cost_table(one_hot_cost, lookup_cost)
-    _say(f"""The one-hot matrix alone is N x V x 4 bytes = {_fmt_bytes(N * V * 4)}, for
-         ids that take N x 8 bytes = {_fmt_bytes(N * 8)}; its product with the weight costs
-         2 x N x V x D = {2 * N * V * D / 1e9:.1f} GFLOP, for a lookup that copies N x D
-         numbers. The backward is the same product again; it adds up the gradients of
-         repeated ids in another order than the Embedding, hence a difference of float32
-         rounding at most. The Embedding's memory is its output and, with backward, the
-         gradient of its table, as big as the table (Embedding(sparse=True) makes a
-         gradient of only the rows used).""")
+    _say(_t("p5_after", one_hot=_fmt_bytes(N * V * 4), ids=_fmt_bytes(N * 8),
+            gflop=2 * N * V * D / 1e9))
     return one_hot_cost, lookup_cost
 
 
@@ -359,39 +350,29 @@ def _section_word2vec(ns: dict[str, Any], seed: int) -> tuple[float, float]:
 
     Returns ``(purity, chance)``.
     """
-    _heading("6. Vectors learned from text: word2vec on characters")
-    _say("""In section 4 the vectors learned from labels given by hand. word2vec learns
-         them from plain text: an Embedding holds one vector per character, and training
-         moves each vector to predict the characters around it (skip-gram), through a
-         second table of output vectors that acts as the Linear layer over the vocabulary.
-         Characters used in the same contexts must predict the same neighbours, so their
-         vectors end up alike. A test whose answer is known: sentences generated from
-         templates whose slots take characters of four groups.""")
+    _heading(_t("h6"))
+    _say(_t("p6"))
     _session(f"""
         from firstlayer.demo_corpus import GROUPS, generate_corpus
         for name, group in GROUPS.items():
             print(f"{{name:8}} {{group}}")
         sentences = generate_corpus({SENTENCES}, seed={seed})
-        sentences[0]  # a sentence is a list of characters: the tokens
+        sentences[0]  #{{sentence}}
         print(" ".join("".join(s) for s in sentences[1:4]))
         n_chars = sum(len(s) for s in sentences)
         print(f"{{len(sentences):,}} sentences, {{n_chars:,}} characters")
     """, ns)
-    _say("""Training: gensim's names and defaults, except a small vector_size and window for
-         a small corpus; workers=1 and a seed make it reproducible.""")
+    _say(_t("p6_train"))
     _session(f"""
         from firstlayer.models import Word2Vec
         model = Word2Vec(sentences, vector_size=16, window=3, min_count=1, sg=1,
                          negative=5, epochs={EPOCHS}, seed={seed}, workers=1,
                          progress=False)
-        for char in "{SHOWN}":  # two of each group: its 5 nearest (cosine)
+        for char in "{SHOWN}":  #{{nearest}}
             near = model.wv.most_similar(char, topn=5)
             print(char, "  ".join(f"{{c}} {{score:.2f}}" for c, score in near))
     """, ns)
-    _say("""How well do the vectors recover the groups? For each of the 33 group
-         characters, take its 5 nearest among the other 32 and count the share from its own
-         group. Vectors that knew nothing of the groups would score the chance level: about
-         (size of its group - 1) / 32 for each character.""")
+    _say(_t("p6_score"))
     _session("""
         from firstlayer.demo_corpus import chance_purity, neighbour_purity
         chars = list("".join(GROUPS.values()))
@@ -408,12 +389,11 @@ def _section_picture(ns: dict[str, Any], path: str | None) -> None:
     from .plot import INSTALL_HINT, has_matplotlib, plot_words
 
     if path is None:
-        print("(no picture: --no-plot)")
+        print(_t("no_plot"))
         print()
         return
     if not has_matplotlib():
-        _say(f"""No picture: drawing needs matplotlib, which is not installed. To get the
-             picture of these vectors: {INSTALL_HINT}""")
+        _say(_t("no_matplotlib", hint=INSTALL_HINT))
         return
     # The legend names each group with its characters: inside a tight cluster the labels of
     # the points overlap.
@@ -423,28 +403,62 @@ def _section_picture(ns: dict[str, Any], path: str | None) -> None:
         try:
             result = plot_words(
                 ns["chars"], ns["model"].wv[ns["chars"]], path, groups=groups,
-                title="character vectors learned by word2vec (PCA)",
+                title=_t("plot_title"),
             )
         except OSError as exc:
-            _say(f"No picture: {exc}. Choose another file with --plot PATH.")
+            _say(_t("plot_error", error=exc))
             return
-    print(f"Picture: {result.path}")  # on a line of its own, whatever its length
-    _say("""The 33 characters on the two directions along which their vectors (scaled to
-         length 1) vary most, one colour per group; vectors that recover the groups show
-         four separate clouds. `firstlayer plot VECTORS WORD... -o plot.png` draws any
-         words of a vectors file.""")
+    print(_t("picture", path=result.path))  # on a line of its own, whatever its length
+    _say(_t("p_picture"))
     if result.key:
-        print("No installed font has Chinese characters (apt-get install fonts-noto-cjk")
-        print("gives one), so the picture shows numbers for them:")
+        print(_t("no_cjk_font"))
         number = {word: n for n, word in result.key.items()}
         for name, group in ns["GROUPS"].items():
             print(f"  {name:8} " + " ".join(f"{number[c]}={c}" for c in group if c in number))
         print()
 
 
+# The projector page's words (firstlayer.projector), in each language of the tour.
+_PAGE_TEXT = {
+    "en": (
+        "Page: {path}",
+        """The same vectors as an interactive page: open it in a browser to search a
+        character, see its nearest neighbours and turn the 3-D view. `firstlayer projector
+        VECTORS -o page.html` makes one for any vectors file.""",
+        "No interactive page: {error}",
+    ),
+    "zh": (
+        "页面：{path}",
+        """同样的向量也写成了一个交互页面：用浏览器打开，可以搜索一个字、
+        看它的最近邻、转动三维视图。`firstlayer projector VECTORS -o page.html`
+        可以为任何向量文件生成这样的页面。""",
+        "没有交互页面：{error}",
+    ),
+}
+
+
+def _section_page(ns: dict[str, Any], path: str | None) -> None:
+    """Write the projector page of the 33 characters beside the picture (same name, .html)."""
+    if path is None:
+        return
+    from .projector import MissingExtraError, write_html
+
+    line, said, failed = _PAGE_TEXT.get(_lang, _PAGE_TEXT["en"])
+    page = os.path.splitext(path)[0] + ".html"
+    groups = {c: f"{name} {group}" for name, group in ns["GROUPS"].items() for c in group}
+    try:
+        write_html(ns["model"], page, keys=ns["chars"], labels=groups, title=_t("plot_title"))
+    except (MissingExtraError, OSError) as exc:
+        _say(failed.format(error=exc))
+        return
+    print(line.format(path=page))  # on a line of its own, whatever its length
+    _say(said)
+
+
 # ---- the tour --------------------------------------------------------------------------------
 def run_demo(
-    seed: int = 0, quick: bool = False, plot: bool | str | os.PathLike = True
+    seed: int = 0, quick: bool = False, plot: bool | str | os.PathLike = True,
+    lang: str | None = None,
 ) -> None:
     """Print the guided tour of the seed document to stdout.
 
@@ -457,13 +471,27 @@ def run_demo(
         plot: where section 6 writes its picture: a path, ``True`` for
             :func:`default_plot_path` (the temporary folder), ``False`` for no picture.
             Without matplotlib the demo says how to get it and draws nothing.
+        lang: ``"en"`` or ``"zh"`` (the words of the Chinese tutorial); ``None``: from the
+            locale, Chinese when LC_ALL, LC_MESSAGES or LANG starts with ``zh``.
 
     >>> run_demo(seed=0, quick=True)  # doctest: +SKIP
     firstlayer demo: a model's first layer, after the seed document ...
     """
+    global _lang
+    lang = default_lang() if lang is None else lang
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {', '.join(LANGS)}, got {lang!r}")
+    previous, _lang = _lang, lang
+    try:
+        _tour(seed, quick, plot)
+    finally:
+        _lang = previous
+
+
+def _tour(seed: int, quick: bool, plot: bool | str | os.PathLike) -> None:
     torch.manual_seed(seed)
-    print("firstlayer demo: a model's first layer, after the seed document")
-    print(f"(seed {seed}; lines after >>> are code, run as shown; output below them)")
+    print(_t("title"))
+    print(_t("seed_line", seed=seed))
     ns: dict[str, Any] = {"math": math}
     _section_vocab(ns)
     _section_same_layer(ns)
@@ -473,10 +501,7 @@ def run_demo(
     purity, chance = _section_word2vec(ns, seed)
     path = default_plot_path() if plot is True else None if plot is False else os.fspath(plot)
     _section_picture(ns, path)
-    print(f"Summary: word2vec, {purity:.0%} of a character's 5 nearest in its group "
-          f"(chance {chance:.0%})")
-    print(
-        f"Summary: Embedding = one-hot + Linear, "
-        f"{min(t_fwd, t_total):.0f}-{max(t_fwd, t_total):.0f}x faster, "
-        f"{min(m_fwd, m_total):.0f}-{max(m_fwd, m_total):.0f}x less memory"
-    )
+    _section_page(ns, path)
+    print(_t("summary_w2v", purity=purity, chance=chance))
+    print(_t("summary_cost", t_lo=min(t_fwd, t_total), t_hi=max(t_fwd, t_total),
+             m_lo=min(m_fwd, m_total), m_hi=max(m_fwd, m_total)))

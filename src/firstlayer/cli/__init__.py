@@ -6,6 +6,7 @@ One module per family of commands, each with the functions that declare a comman
     demo            firstlayer demo
     vectors         firstlayer vectors info | convert | neighbors | evaluate
     plot            firstlayer plot
+    projector       firstlayer projector
     fasttext        firstlayer supervised | skipgram | cbow | quantize | test | predict |
                     predict-prob
     fasttext_query  firstlayer print-word-vectors | print-sentence-vectors | print-ngrams |
@@ -29,7 +30,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
-from . import demo, fasttext, fasttext_query, plot, vectors, word2vec
+from . import demo, fasttext, fasttext_query, plot, projector, vectors, word2vec
 from ._common import PROG, UsageError
 
 __all__ = ["COMMANDS", "PROG", "UsageError", "build_parser", "main"]
@@ -39,6 +40,7 @@ COMMANDS: list[Callable[[Any], None]] = [
     demo.add_demo,
     vectors.add_vectors,
     plot.add_plot,
+    projector.add_projector,
     fasttext.add_supervised,
     fasttext.add_skipgram,
     fasttext.add_cbow,

@@ -33,6 +33,13 @@ def add_demo(subparsers: Any) -> None:
         action="store_true",
         help="measure section 5 at a small size (V=5,000): the whole tour in a few seconds",
     )
+    p.add_argument(
+        "--lang",
+        choices=["en", "zh"],
+        default=None,
+        help="the language of the tour: en (English) or zh (Chinese, the words of the Chinese "
+        "tutorial); default: zh when LC_ALL, LC_MESSAGES or LANG starts with zh, else en",
+    )
     where = p.add_mutually_exclusive_group()
     where.add_argument(
         "--plot",
@@ -54,5 +61,5 @@ def run_demo(args: argparse.Namespace) -> int:
             check_output_path(args.plot)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-    tour(seed=args.seed, quick=args.quick, plot=args.plot)
+    tour(seed=args.seed, quick=args.quick, plot=args.plot, lang=args.lang)
     return 0

@@ -1,10 +1,12 @@
 """fastText's commands that train, compress and apply a model, with fastText's option names.
 
-``supervised``, ``skipgram`` and ``cbow`` train on a file and save the model, ``quantize``
-compresses a classifier into a ``.ftz``, ``test`` prints fastText's N / P@k / R@k on a labelled
-file, ``predict`` / ``predict-prob`` the most likely labels of each line. Options take fastText's
-names (``-lr`` or ``--lr``) and their defaults are those of ``SupervisedArgs`` /
-``UnsupervisedArgs`` (and of ``FastText.quantize``); as in fastText, ``-input`` names the
+``supervised``, ``skipgram`` and ``cbow`` train on a file and save the model (``-saveOutput``:
+and its output matrix as text), ``quantize`` compresses a classifier into a ``.ftz``, ``test``
+prints fastText's N / P@k / R@k on a labelled file (``test-label``: each label's F1, precision
+and recall first), ``predict`` / ``predict-prob`` the most likely labels of each line (those
+four in :mod:`.fasttext_classify`). Options take fastText's names (``-lr`` or ``--lr``) and
+their defaults are those of ``SupervisedArgs`` / ``UnsupervisedArgs`` (and of
+``FastText.quantize``); as in fastText, ``-input`` names the
 training file and ``-output PREFIX`` writes ``PREFIX.bin`` and ``PREFIX.vec`` (``-o FILE``:
 the model alone, to FILE). The commands that only read a model (``nn``, ``dump``...) are in
 :mod:`.fasttext_query`. The compiled kernels load only when a command runs.
@@ -15,18 +17,17 @@ from __future__ import annotations
 import argparse
 import inspect
 import os
-import sys
 from dataclasses import MISSING, fields
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..models.fasttext import FastText, SupervisedArgs, UnsupervisedArgs
 from ._common import UsageError, command
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
-_PREDICT_BATCH = 8192  # lines read at once by the predict command
-
+from .fasttext_classify import (  # the classifier's commands: cli/__init__ lists them here
+    add_predict,  # noqa: F401
+    add_predict_prob,  # noqa: F401
+    add_test,  # noqa: F401
+    load_for_command,
+)
 
 # fastText's training options: (name, type, help); ``{default}`` in a help is the default of
 # the command's dataclass (``SupervisedArgs``, ``UnsupervisedArgs``), the one place defaults
@@ -60,6 +61,20 @@ _TRAIN_OPTIONS: list[tuple[str, type, str]] = [
         "random seed; with --thread 1 the same seed gives the same model (default: {default})",
     ),
 ]
+# fastText's autotune options (supervised): (option, train_supervised's name, type, help)
+_AUTOTUNE_OPTIONS: list[tuple[str, str, type, str]] = [
+    ("autotune-validation", "autotuneValidationFile", str,
+     "search the hyper-parameters that score best on this labelled file"),
+    ("autotune-metric", "autotuneMetric", str,
+     "what to maximise: f1, f1:LABEL, precisionAtRecall:30[:LABEL], "
+     "recallAtPrecision:30[:LABEL] (default: f1)"),
+    ("autotune-predictions", "autotunePredictions", int,
+     "labels predicted per line when scoring (default: 1)"),
+    ("autotune-duration", "autotuneDuration", float, "seconds of search (default: 300)"),
+    ("autotune-modelsize", "autotuneModelSize", str,
+     "quantize to at most this size, e.g. 2M; -output PREFIX then writes PREFIX.ftz "
+     "(default: no quantization)"),
+]
 # where word vectors (skipgram, cbow) read an option differently
 _UNSUP_HELP = {
     "ws": "largest half-width of the context window (default: {default})",
@@ -89,6 +104,10 @@ def _add_training(p: Any, cls: type, what: str, helps: dict[str, str]) -> None:
     p.add_argument("-output", dest="output_prefix", metavar="PREFIX",
                    help="fastText's way: write PREFIX.bin (the model) and PREFIX.vec (the word "
                         "vectors, as text)")
+    p.add_argument("-saveOutput", "--saveOutput", dest="save_output", action="store_true",
+                   help="also write the output matrix as text, one row per label (supervised) "
+                        "or word, to PREFIX.output (with -o MODEL: MODEL without its extension "
+                        "+ .output), as fastText")
     for name, kind, text in _TRAIN_OPTIONS:
         # default=None: an option not given is not passed, so the function's default holds
         p.add_argument(f"--{name}", f"-{name}", dest=name, type=kind, default=None,
@@ -109,6 +128,9 @@ def add_supervised(subparsers: Any) -> None:
         run=run_train,
     )
     _add_training(p, SupervisedArgs, "UTF-8, labels first", {})
+    for option, name, kind, text in _AUTOTUNE_OPTIONS:
+        p.add_argument(f"-{option}", f"--{option}", dest=name, type=kind, default=None,
+                       help=text)
     p.set_defaults(model_kind="supervised")
 
 
@@ -174,67 +196,6 @@ def add_quantize(subparsers: Any) -> None:
                        help=f"{text} (default: {shown})")
 
 
-def _add_classifier(p: Any, file_help: str, optional_file: bool) -> None:
-    """MODEL, FILE and fastText's optional K and TH (also as ``-k`` and ``--threshold``)."""
-    p.add_argument("model", metavar="MODEL", help="a model saved by 'firstlayer supervised'")
-    p.add_argument("file", metavar="FILE", help=file_help,
-                   **({"nargs": "?", "default": "-"} if optional_file else {}))
-    p.add_argument("k_pos", metavar="K", type=int, nargs="?",
-                   help="as fastText: the same as -k")
-    p.add_argument("th_pos", metavar="TH", type=float, nargs="?",
-                   help="as fastText: the same as --threshold")
-    p.add_argument("-k", "--k", type=int, default=1,
-                   help="how many labels to predict per line; -1: all (default: 1)")
-    p.add_argument("--threshold", type=float, default=0.0,
-                   help="leave out labels less likely than this (default: 0.0)")
-
-
-def add_test(subparsers: Any) -> None:
-    p = command(
-        subparsers,
-        "test",
-        help="precision and recall at k of a classifier on a labelled file",
-        description=(
-            "Score a model that 'firstlayer supervised' saved on a labelled FILE ('-': standard "
-            "input) and print, as fastText does, N (the lines with a known label), P@k (the "
-            "share of predicted labels that are right) and R@k (the share of true labels "
-            "predicted). As fastText: firstlayer test MODEL FILE [K] [TH]."
-        ),
-        run=run_test,
-    )
-    _add_classifier(p, "a labelled file, or - for standard input", optional_file=False)
-
-
-def add_predict(subparsers: Any) -> None:
-    _add_predict(subparsers, "predict", prob=False)
-
-
-def add_predict_prob(subparsers: Any) -> None:
-    _add_predict(subparsers, "predict-prob", prob=True)
-
-
-def _add_predict(subparsers: Any, name: str, prob: bool) -> None:
-    p = command(
-        subparsers,
-        name,
-        help=("the most likely labels of each line, with their probabilities" if prob
-              else "the most likely labels of each line of a text"),
-        description=(
-            "Print, for each line of FILE (default: standard input), its k most likely labels "
-            "separated by spaces" + (", each followed by its probability" if prob else
-                                     "; with --prob, each followed by its probability")
-            + f". As fastText: firstlayer {name} MODEL FILE|- [K] [TH]."
-        ),
-        run=run_predict,
-    )
-    _add_classifier(p, "the texts, one per line; - for standard input (the default)",
-                    optional_file=True)
-    if prob:
-        p.set_defaults(prob=True)
-    else:
-        p.add_argument("--prob", action="store_true", help="print each label's probability")
-
-
 # ---- running them ----------------------------------------------------------------------------
 def _check_folder(path: str) -> None:
     folder = os.path.dirname(os.path.abspath(path))
@@ -259,8 +220,11 @@ def run_train(args: argparse.Namespace) -> int:
     _one(args, "output", "output_prefix", "where to save: -o MODEL or -output PREFIX")
     names = {f.name for f in fields(UnsupervisedArgs)}
     params = {k: v for k, v in vars(args).items() if k in names and v is not None}
+    params.update({name: getattr(args, name) for _, name, _, _ in _AUTOTUNE_OPTIONS
+                   if getattr(args, name, None) is not None})
     prefix = args.output_prefix
-    path = args.output if prefix is None else prefix + ".bin"
+    ext = ".ftz" if params.get("autotuneModelSize") else ".bin"  # fastText's choice
+    path = args.output if prefix is None else prefix + ext
     try:
         _check_folder(path)
         if args.model_kind == "supervised":
@@ -271,14 +235,50 @@ def run_train(args: argparse.Namespace) -> int:
         if prefix is not None:
             from .fasttext_query import write_vec
 
-            write_vec(model, prefix + ".vec")
+            if model.is_quantized():  # autotune's -autotune-modelsize: vectors from the codes
+                _write_vec_quantized(model, prefix + ".vec")
+            else:
+                write_vec(model, prefix + ".vec")
+        if args.save_output:
+            out_path = (os.path.splitext(path)[0] if prefix is None else prefix) + ".output"
+            write_output(model, out_path)
     except (OSError, ValueError, TypeError, FloatingPointError) as exc:
         raise UsageError(str(exc)) from None
     d = model._dict
     also = f" and {prefix}.vec" if prefix is not None else ""
+    if args.save_output:
+        also += f" and {out_path}"
     print(f"Saved {path}{also}: {d.nwords} words, {d.nlabels} labels, input matrix "
           f"{d.nwords + model.args.bucket} x {model.args.dim}")
     return 0
+
+
+def _write_vec_quantized(model: FastText, path: str) -> None:
+    """fastText's ``saveVectors`` of a quantized model (each word's vector decoded)."""
+    from .._atomic import atomic_write
+    from .fasttext_query import vector_text
+
+    words = model.words
+    with atomic_write(path, "wb") as f:
+        f.write(f"{len(words)} {model.args.dim}\n".encode())
+        for word in words:
+            f.write(f"{word} {vector_text(model.get_word_vector(word))}\n".encode(
+                "utf-8", "surrogateescape"))
+
+
+def write_output(model: FastText, path: str) -> None:
+    """fastText's ``saveOutput``: ``rows dim``, then ``name v1 ... vn`` per row of the output
+    matrix (labels of a classifier, words of word vectors), atomically."""
+    from .._atomic import atomic_write
+    from .fasttext_query import vector_text
+
+    d = model._dict
+    names = d.entries[d.nwords :] if model.is_supervised else d.entries[: d.nwords]
+    rows = model.get_output_matrix()
+    with atomic_write(path, "wb") as f:
+        f.write(f"{len(names)} {model.args.dim}\n".encode())
+        f.write(b"".join(name + b" " + vector_text(row).encode() + b"\n"
+                         for name, row in zip(names, rows)))
 
 
 def run_quantize(args: argparse.Namespace) -> int:
@@ -296,76 +296,3 @@ def run_quantize(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     print(f"Saved {prefix}.ftz ({os.path.getsize(prefix + '.ftz')} bytes)")
     return 0
-
-
-def load_for_command(path: str) -> FastText:
-    """The model at ``path``; a file that can't be read is a ``UsageError``."""
-    from ..models.fasttext import load_model
-
-    try:
-        return load_model(path)
-    except (OSError, ValueError) as exc:
-        raise UsageError(str(exc)) from None
-
-
-def _k_threshold(args: argparse.Namespace) -> tuple[int, float]:
-    k = args.k if args.k_pos is None else args.k_pos
-    return k, (args.threshold if args.th_pos is None else args.th_pos)
-
-
-def run_test(args: argparse.Namespace) -> int:
-    """``firstlayer test MODEL FILE [K] [TH]``: fastText's ``test`` output."""
-    model = load_for_command(args.model)
-    k, threshold = _k_threshold(args)
-    try:
-        source = sys.stdin.buffer.read() if args.file == "-" else args.file
-        n, precision, recall = model._test_source(source, k, threshold)
-        k = model._check_k(k)
-    except (OSError, ValueError, TypeError) as exc:
-        raise UsageError(str(exc)) from None
-    print(f"N\t{n}")
-    print(f"P@{k}\t{precision:.3g}")
-    print(f"R@{k}\t{recall:.3g}")
-    return 0
-
-
-def run_predict(args: argparse.Namespace) -> int:
-    """``firstlayer predict[-prob] MODEL [FILE|-] [K] [TH]``: one line of labels (with
-    probabilities: label probability pairs) per input line, as fastText's ``predict`` /
-    ``predict-prob``."""
-    from ..models.fasttext._reading import check_readable
-
-    model = load_for_command(args.model)
-    k, threshold = _k_threshold(args)
-    try:
-        model._check_k(k)
-        stream = sys.stdin.buffer if args.file == "-" else open(
-            check_readable(args.file, "input file"), "rb")
-    except (OSError, ValueError, TypeError) as exc:
-        raise UsageError(str(exc)) from None
-    show: Callable[[list[str]], None] = lambda texts: _print_predictions(  # noqa: E731
-        model, texts, k, threshold, args.prob)
-    with stream:
-        batch: list[str] = []
-        for raw in stream:
-            batch.append(raw.rstrip(b"\r\n").decode("utf-8", "surrogateescape"))
-            if len(batch) == _PREDICT_BATCH:
-                show(batch)
-                batch = []
-        if batch:
-            show(batch)
-    return 0
-
-
-def _print_predictions(
-    model: FastText, texts: list[str], k: int, threshold: float, prob: bool
-) -> None:
-    labels, probs = model.predict(texts, k=k, threshold=threshold)
-    out = []
-    for names, p in zip(labels, probs):
-        if prob:
-            out.append(" ".join(f"{name} {float(q):g}" for name, q in zip(names, p)))
-        else:
-            out.append(" ".join(names))
-    sys.stdout.write("\n".join(out) + "\n")
-    sys.stdout.flush()

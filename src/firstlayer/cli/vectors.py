@@ -70,14 +70,22 @@ def _size(path: str) -> str:
 # ---- the subcommands --------------------------------------------------------------------------
 @user_errors
 def _run_info(args: argparse.Namespace) -> int:
-    kv = _load(args.file, args.format)
+    # The head of the file is enough where a header holds the count (word2vec text and
+    # binary: the first keys, the dim; a header that miscounts is shown as it says, a full
+    # load would warn or raise); other formats are read whole.
+    kv = _load(args.file, args.format, limit=_KEYS_SHOWN + 1, progress=False)
     report = kv.load_report  # type: ignore[attr-defined]
+    count = report.header_count
+    if count is None:
+        kv = _load(args.file, args.format)
+        report = kv.load_report  # type: ignore[attr-defined]
+        count = len(kv)
     fmt = report.format + (f", {report.compression}-compressed" if report.compression else "")
     keys = ", ".join(repr(k) for k in kv.index_to_key[:_KEYS_SHOWN])
-    more = ", ..." if len(kv) > _KEYS_SHOWN else ""
+    more = ", ..." if count > _KEYS_SHOWN else ""
     print(f"file    {args.file} ({_size(args.file)})")
     print(f"format  {fmt}")
-    print(f"count   {len(kv):,}")
+    print(f"count   {count:,}")
     print(f"dim     {kv.vector_size}")
     print(f"dtype   {kv.vectors.dtype}")
     print(f"keys    {keys}{more}")

@@ -14,11 +14,19 @@
 (3, 8)
 """
 
+from ._corpus import LineSentence
+from ._w2v_paths import PathLineSentences
+from ._w2v_vocab import RULE_DEFAULT, RULE_DISCARD, RULE_KEEP
 from .fasttext import FastText, load_model, train_supervised, train_unsupervised
 from .word2vec import Word2Vec
 
 __all__ = [
+    "RULE_DEFAULT",
+    "RULE_DISCARD",
+    "RULE_KEEP",
     "FastText",
+    "LineSentence",
+    "PathLineSentences",
     "Word2Vec",
     "load_model",
     "train_supervised",

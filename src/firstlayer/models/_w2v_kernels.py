@@ -43,6 +43,7 @@ batches at once, updating the shared matrices without locks (Hogwild, as gensim 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numba
 import numpy as np
@@ -226,6 +227,27 @@ def _hs_targets(
     return n
 
 
+def _locks(lockf: np.ndarray | None) -> tuple[np.ndarray, bool]:
+    """gensim's ``vectors_lockf`` for the kernels, and whether it changes anything."""
+    if lockf is None or (lockf.size and bool(np.all(lockf == 1.0))):
+        return np.ones(1, np.float32), False
+    return np.ascontiguousarray(lockf, np.float32).reshape(-1), True
+
+
+@numba.njit(inline="always")
+def _step_row(
+    row: np.ndarray, work: np.ndarray, w: int, locks: np.ndarray, use_locks: bool
+) -> None:
+    """``row += work``, scaled by the row's lock factor when there are locks."""
+    if use_locks:
+        lock = locks[w % locks.shape[0]]
+        for d in range(work.shape[0]):
+            row[d] += lock * work[d]
+    else:
+        for d in range(work.shape[0]):
+            row[d] += work[d]
+
+
 def _whole_table(
     cum_table: np.ndarray, buckets: np.ndarray | None, shift: np.uint64
 ) -> tuple[np.ndarray, np.uint64]:
@@ -242,7 +264,7 @@ def train_batch_sg(
     idx: np.ndarray, bounds: np.ndarray, reduced: np.ndarray,
     window: int, negative: int, hs: bool, alpha: float, state: np.uint64,
     compute_loss: bool, fixed_negatives: np.ndarray, buckets: np.ndarray | None = None,
-    bucket_shift: np.uint64 = _NO_SHIFT,
+    bucket_shift: np.uint64 = _NO_SHIFT, lockf: np.ndarray | None = None,
 ) -> tuple[float, int, np.uint64]:
     """Skip-gram on one downsampled batch (``idx``, ``bounds``, ``reduced`` from
     :func:`subsample_and_windows`). Returns ``(loss, examples, generator state)``.
@@ -250,62 +272,77 @@ def train_batch_sg(
     ``fixed_negatives`` (``(examples, negative)`` int64, or ``(0, 0)`` to draw) replaces the
     draws: the tests inject them. ``buckets, bucket_shift`` (``_w2v_vocab.noise_buckets`` of
     ``cum_table``) make the draws faster; without them every draw bisects the whole table.
+    ``lockf`` (gensim's ``vectors_lockf``, float32): input row ``w`` moves by
+    ``lockf[w % len(lockf)]`` times its step (0 freezes it); ``None`` or all ones: plain steps.
     """
     starts, shift = _whole_table(cum_table, buckets, bucket_shift)
-    return _train_batch_sg(
+    locks, use_locks = _locks(lockf)
+    kernel = _train_batch_sg_locked if use_locks else _train_batch_sg
+    return kernel(  # type: ignore[no-any-return]
         syn0, syn1neg, syn1, cum_table, points, codes, codelens, idx, bounds, reduced, window,
-        negative, hs, alpha, state, compute_loss, fixed_negatives, starts, shift,
+        negative, hs, alpha, state, compute_loss, fixed_negatives, starts, shift, locks,
     )
 
 
-@numba.njit(nogil=True, cache=True, fastmath=_FASTMATH)
-def _train_batch_sg(
-    syn0: np.ndarray, syn1neg: np.ndarray, syn1: np.ndarray, cum_table: np.ndarray,
-    points: np.ndarray, codes: np.ndarray, codelens: np.ndarray,
-    idx: np.ndarray, bounds: np.ndarray, reduced: np.ndarray,
-    window: int, negative: int, hs: bool, alpha: float, state: np.uint64,
-    compute_loss: bool, fixed_negatives: np.ndarray, starts: np.ndarray, shift: np.uint64,
-) -> tuple[float, int, np.uint64]:
-    dim = syn0.shape[1]
-    work = np.empty(dim, np.float32)
-    size = max(negative + 1, codes.shape[1])
-    targets = np.empty(size, np.int64)
-    labels = np.empty(size, np.float32)
-    grads = np.empty(size, np.float32)
-    scores = np.empty(size, np.float32)
-    loss = 0.0
-    example = 0
-    for s in range(bounds.shape[0] - 1):
-        lo = bounds[s]
-        hi = bounds[s + 1]
-        for i in range(lo, hi):
-            centre = idx[i]
-            b = reduced[i]
-            for j in range(max(lo, i - window + b), min(hi, i + window + 1 - b)):
-                if j == i:
-                    continue
-                h = syn0[idx[j]]
-                if hs:
-                    work[:] = 0.0
-                    nt = _hs_targets(centre, points, codes, codelens, targets, labels)
-                    loss += _score_and_step(
-                        h, syn1, targets, labels, nt, alpha, grads, scores, work, compute_loss
-                    )
-                    for d in range(dim):
-                        h[d] += work[d]
-                if negative > 0:
-                    work[:] = 0.0
-                    nt, state = _negative_targets(
-                        centre, negative, cum_table, state, fixed_negatives, example,
-                        targets, labels, starts, shift,
-                    )
-                    loss += _score_and_step(
-                        h, syn1neg, targets, labels, nt, alpha, grads, scores, work, compute_loss
-                    )
-                    for d in range(dim):
-                        h[d] += work[d]
-                example += 1
-    return loss, example, state
+def _sg_kernel(use_locks: bool) -> Any:
+    """The skip-gram kernel, with or without ``vectors_lockf``: ``use_locks`` is a constant of
+    the closure, so the plain kernel compiles without any lock code (a run-time flag cost
+    CBOW a third of its speed)."""
+
+    @numba.njit(nogil=True, cache=True, fastmath=_FASTMATH)
+    def train_batch_sg(
+        syn0: np.ndarray, syn1neg: np.ndarray, syn1: np.ndarray, cum_table: np.ndarray,
+        points: np.ndarray, codes: np.ndarray, codelens: np.ndarray,
+        idx: np.ndarray, bounds: np.ndarray, reduced: np.ndarray,
+        window: int, negative: int, hs: bool, alpha: float, state: np.uint64,
+        compute_loss: bool, fixed_negatives: np.ndarray, starts: np.ndarray, shift: np.uint64,
+        locks: np.ndarray,
+    ) -> tuple[float, int, np.uint64]:
+        dim = syn0.shape[1]
+        work = np.empty(dim, np.float32)
+        size = max(negative + 1, codes.shape[1])
+        targets = np.empty(size, np.int64)
+        labels = np.empty(size, np.float32)
+        grads = np.empty(size, np.float32)
+        scores = np.empty(size, np.float32)
+        loss = 0.0
+        example = 0
+        for s in range(bounds.shape[0] - 1):
+            lo = bounds[s]
+            hi = bounds[s + 1]
+            for i in range(lo, hi):
+                centre = idx[i]
+                b = reduced[i]
+                for j in range(max(lo, i - window + b), min(hi, i + window + 1 - b)):
+                    if j == i:
+                        continue
+                    h = syn0[idx[j]]
+                    if hs:
+                        work[:] = 0.0
+                        nt = _hs_targets(centre, points, codes, codelens, targets, labels)
+                        loss += _score_and_step(
+                            h, syn1, targets, labels, nt, alpha, grads, scores, work, compute_loss
+                        )
+                        _step_row(h, work, idx[j], locks, use_locks)
+                    if negative > 0:
+                        work[:] = 0.0
+                        nt, state = _negative_targets(
+                            centre, negative, cum_table, state, fixed_negatives, example,
+                            targets, labels, starts, shift,
+                        )
+                        loss += _score_and_step(
+                            h, syn1neg, targets, labels, nt, alpha, grads, scores, work,
+                            compute_loss,
+                        )
+                        _step_row(h, work, idx[j], locks, use_locks)
+                    example += 1
+        return loss, example, state
+
+    return train_batch_sg
+
+
+_train_batch_sg = _sg_kernel(False)
+_train_batch_sg_locked = _sg_kernel(True)
 
 
 @numba.njit(inline="always")
@@ -333,7 +370,7 @@ def _context_mean(
 @numba.njit(inline="always")
 def _move_context(
     syn0: np.ndarray, idx: np.ndarray, i: int, j0: int, j1: int, cbow_mean: bool,
-    count: int, work: np.ndarray,
+    count: int, work: np.ndarray, locks: np.ndarray, use_locks: bool,
 ) -> None:
     dim = work.shape[0]
     if not cbow_mean:  # word2vec.c: the sum's step is shared out over the context
@@ -343,9 +380,7 @@ def _move_context(
     for m in range(j0, j1):
         if m == i:
             continue
-        row = syn0[idx[m]]
-        for d in range(dim):
-            row[d] += work[d]
+        _step_row(syn0[idx[m]], work, idx[m], locks, use_locks)
 
 
 def train_batch_cbow(
@@ -354,67 +389,80 @@ def train_batch_cbow(
     idx: np.ndarray, bounds: np.ndarray, reduced: np.ndarray,
     window: int, negative: int, hs: bool, cbow_mean: bool, alpha: float, state: np.uint64,
     compute_loss: bool, fixed_negatives: np.ndarray, buckets: np.ndarray | None = None,
-    bucket_shift: np.uint64 = _NO_SHIFT,
+    bucket_shift: np.uint64 = _NO_SHIFT, lockf: np.ndarray | None = None,
 ) -> tuple[float, int, np.uint64]:
     """CBOW on one downsampled batch; as :func:`train_batch_sg`. A centre word without context
     words (a one-word sentence) is not an example, though its noise words are drawn (and
     dropped), as gensim does, so that the draws stay in step with gensim's."""
     starts, shift = _whole_table(cum_table, buckets, bucket_shift)
-    return _train_batch_cbow(
+    locks, use_locks = _locks(lockf)
+    kernel = _train_batch_cbow_locked if use_locks else _train_batch_cbow
+    return kernel(  # type: ignore[no-any-return]
         syn0, syn1neg, syn1, cum_table, points, codes, codelens, idx, bounds, reduced, window,
         negative, hs, cbow_mean, alpha, state, compute_loss, fixed_negatives, starts, shift,
+        locks,
     )
 
 
-@numba.njit(nogil=True, cache=True, fastmath=_FASTMATH)
-def _train_batch_cbow(
-    syn0: np.ndarray, syn1neg: np.ndarray, syn1: np.ndarray, cum_table: np.ndarray,
-    points: np.ndarray, codes: np.ndarray, codelens: np.ndarray,
-    idx: np.ndarray, bounds: np.ndarray, reduced: np.ndarray,
-    window: int, negative: int, hs: bool, cbow_mean: bool, alpha: float, state: np.uint64,
-    compute_loss: bool, fixed_negatives: np.ndarray, starts: np.ndarray, shift: np.uint64,
-) -> tuple[float, int, np.uint64]:
-    dim = syn0.shape[1]
-    work = np.empty(dim, np.float32)
-    neu1 = np.empty(dim, np.float32)
-    size = max(negative + 1, codes.shape[1])
-    targets = np.empty(size, np.int64)
-    labels = np.empty(size, np.float32)
-    grads = np.empty(size, np.float32)
-    scores = np.empty(size, np.float32)
-    loss = 0.0
-    example = 0
-    for s in range(bounds.shape[0] - 1):
-        lo = bounds[s]
-        hi = bounds[s + 1]
-        for i in range(lo, hi):
-            centre = idx[i]
-            b = reduced[i]
-            j0 = max(lo, i - window + b)
-            j1 = min(hi, i + window + 1 - b)
-            if j1 - j0 < 2:  # no context word: nothing to learn, but gensim's draws are made
-                if negative > 0 and fixed_negatives.shape[0] == 0:
-                    for _ in range(negative):
-                        state = _advance(state)
-                continue
-            if hs:
-                count = _context_mean(syn0, idx, i, j0, j1, cbow_mean, neu1)
-                work[:] = 0.0
-                nt = _hs_targets(centre, points, codes, codelens, targets, labels)
-                loss += _score_and_step(
-                    neu1, syn1, targets, labels, nt, alpha, grads, scores, work, compute_loss
-                )
-                _move_context(syn0, idx, i, j0, j1, cbow_mean, count, work)
-            if negative > 0:
-                count = _context_mean(syn0, idx, i, j0, j1, cbow_mean, neu1)
-                work[:] = 0.0
-                nt, state = _negative_targets(
-                    centre, negative, cum_table, state, fixed_negatives, example, targets, labels,
-                    starts, shift,
-                )
-                loss += _score_and_step(
-                    neu1, syn1neg, targets, labels, nt, alpha, grads, scores, work, compute_loss
-                )
-                _move_context(syn0, idx, i, j0, j1, cbow_mean, count, work)
-            example += 1
-    return loss, example, state
+def _cbow_kernel(use_locks: bool) -> Any:
+    """The CBOW kernel, with or without ``vectors_lockf`` (as :func:`_sg_kernel`)."""
+
+    @numba.njit(nogil=True, cache=True, fastmath=_FASTMATH)
+    def train_batch_cbow(
+        syn0: np.ndarray, syn1neg: np.ndarray, syn1: np.ndarray, cum_table: np.ndarray,
+        points: np.ndarray, codes: np.ndarray, codelens: np.ndarray,
+        idx: np.ndarray, bounds: np.ndarray, reduced: np.ndarray,
+        window: int, negative: int, hs: bool, cbow_mean: bool, alpha: float, state: np.uint64,
+        compute_loss: bool, fixed_negatives: np.ndarray, starts: np.ndarray, shift: np.uint64,
+        locks: np.ndarray,
+    ) -> tuple[float, int, np.uint64]:
+        dim = syn0.shape[1]
+        work = np.empty(dim, np.float32)
+        neu1 = np.empty(dim, np.float32)
+        size = max(negative + 1, codes.shape[1])
+        targets = np.empty(size, np.int64)
+        labels = np.empty(size, np.float32)
+        grads = np.empty(size, np.float32)
+        scores = np.empty(size, np.float32)
+        loss = 0.0
+        example = 0
+        for s in range(bounds.shape[0] - 1):
+            lo = bounds[s]
+            hi = bounds[s + 1]
+            for i in range(lo, hi):
+                centre = idx[i]
+                b = reduced[i]
+                j0 = max(lo, i - window + b)
+                j1 = min(hi, i + window + 1 - b)
+                if j1 - j0 < 2:  # no context word: nothing to learn, but gensim's draws are made
+                    if negative > 0 and fixed_negatives.shape[0] == 0:
+                        for _ in range(negative):
+                            state = _advance(state)
+                    continue
+                if hs:
+                    count = _context_mean(syn0, idx, i, j0, j1, cbow_mean, neu1)
+                    work[:] = 0.0
+                    nt = _hs_targets(centre, points, codes, codelens, targets, labels)
+                    loss += _score_and_step(
+                        neu1, syn1, targets, labels, nt, alpha, grads, scores, work, compute_loss
+                    )
+                    _move_context(syn0, idx, i, j0, j1, cbow_mean, count, work, locks, use_locks)
+                if negative > 0:
+                    count = _context_mean(syn0, idx, i, j0, j1, cbow_mean, neu1)
+                    work[:] = 0.0
+                    nt, state = _negative_targets(
+                        centre, negative, cum_table, state, fixed_negatives, example, targets,
+                        labels, starts, shift,
+                    )
+                    loss += _score_and_step(
+                        neu1, syn1neg, targets, labels, nt, alpha, grads, scores, work, compute_loss
+                    )
+                    _move_context(syn0, idx, i, j0, j1, cbow_mean, count, work, locks, use_locks)
+                example += 1
+        return loss, example, state
+
+    return train_batch_cbow
+
+
+_train_batch_cbow = _cbow_kernel(False)
+_train_batch_cbow_locked = _cbow_kernel(True)

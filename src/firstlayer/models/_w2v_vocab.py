@@ -1,5 +1,7 @@
 """word2vec's vocabulary and tables, as gensim 4.4 builds them (gensim/models/word2vec.py).
 
+* ``RULE_DEFAULT``, ``RULE_DISCARD``, ``RULE_KEEP`` and :func:`keep_vocab_item`: gensim's
+  ``trim_rule`` protocol (``gensim.utils``' values, so gensim's rules work as they are).
 * :func:`scan_vocab`: count every token, pruning the rarest when ``max_vocab_size`` is passed;
   :func:`scan_ids`: the same count of a list of sentences, keeping each token's word id, so
   that training need not look the words up again.
@@ -17,23 +19,72 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._corpus import check_sentence
+logger = logging.getLogger("firstlayer.models.word2vec")
+
+# gensim.utils' trim_rule answers: what a rule returns for a word (its values, so that rules
+# written for gensim, returning gensim.utils.RULE_*, work unchanged).
+RULE_DEFAULT = 0  # apply min_count
+RULE_DISCARD = 1  # drop the word
+RULE_KEEP = 2  # keep the word, whatever its count
+
+TrimRule = Callable[[str, int, int], Any]
+
+
+def keep_vocab_item(
+    word: str, count: int, min_count: int, trim_rule: TrimRule | None = None
+) -> bool:
+    """Whether ``word`` seen ``count`` times stays in the vocabulary (gensim's rule): ``trim_rule``
+    decides if it answers ``RULE_KEEP`` or ``RULE_DISCARD``; otherwise ``count >= min_count``.
+
+    >>> keep_vocab_item("a", 1, 5, lambda word, count, min_count: RULE_KEEP)
+    True
+    """
+    if trim_rule is not None:
+        answer = trim_rule(word, count, min_count)
+        if answer == RULE_KEEP:
+            return True
+        if answer == RULE_DISCARD:
+            return False
+    return count >= min_count
+
+
+def check_sentence(sentence: Any, number: int) -> None:
+    """A sentence must have a length (a list or tuple of tokens; a string counts as its
+    characters, as in gensim, which :func:`warn_if_string` says once)."""
+    if not hasattr(sentence, "__len__") or not hasattr(sentence, "__iter__"):
+        raise TypeError(
+            f"sentence {number} is of type {type(sentence).__name__}, not a list of tokens; each "
+            f"sentence must be a list (or tuple) of strings"
+        )
+
+
+def warn_if_string(sentence: Any) -> None:
+    """gensim's warning when the first sentence is a string (its characters are its tokens)."""
+    if isinstance(sentence, (str, bytes)):
+        logger.warning(
+            "Each 'sentences' item should be a list of words (usually unicode strings). First "
+            "item here is instead plain %s: its characters are taken as its words; pass "
+            "text.split() for words.", type(sentence),
+        )
 
 
 def scan_vocab(
-    sentences: Iterable[Sequence[str]], max_vocab_size: int | None = None
+    sentences: Iterable[Sequence[str]], max_vocab_size: int | None = None,
+    trim_rule: TrimRule | None = None,
 ) -> tuple[dict[str, int], int, int]:
     """Count the tokens of a corpus: ``(word -> count in first-seen order, tokens, sentences)``.
 
     With ``max_vocab_size``, whenever more than that many distinct words are held, the words
     seen fewer than ``k`` times are dropped, ``k`` = 1, 2, 3, ... at successive prunings (gensim's
-    ``prune_vocab``; the counts that remain can be lower than the true ones).
+    ``prune_vocab``, ``trim_rule`` deciding as in :func:`keep_vocab_item`; the counts that remain
+    can be lower than the true ones).
 
     >>> scan_vocab([["a", "b", "a"], ["c"]])
     ({'a': 2, 'b': 1, 'c': 1}, 4, 2)
@@ -43,11 +94,14 @@ def scan_vocab(
     number = -1
     min_reduce = 1
     for number, sentence in enumerate(sentences):
+        if number == 0:
+            warn_if_string(sentence)
         check_sentence(sentence, number)
         counts.update(sentence)  # C loop; keeps first-seen order, which the sort's ties use
         total += len(sentence)
         if max_vocab_size and len(counts) > max_vocab_size:
-            for word in [w for w, c in counts.items() if c < min_reduce]:
+            for word in [w for w, c in counts.items()
+                         if not keep_vocab_item(w, c, min_reduce, trim_rule)]:
                 del counts[word]
             min_reduce += 1
     return dict(counts), total, number + 1
@@ -77,7 +131,7 @@ class Scanned(NamedTuple):
 
 def scan_ids(
     sentences: Sequence[Sequence[str]], tick: Callable[[int], object] | None = None
-) -> Scanned:
+) -> Scanned | None:
     """:func:`scan_vocab` of a list of sentences (no pruning), keeping the tokens as ids.
 
     C-level passes (``map`` over the chained tokens into ``np.fromiter``) instead of a Python
@@ -85,13 +139,15 @@ def scan_ids(
     no lookups (``Word2Vec`` keeps the ids when it is given the corpus). ``tick(n)`` is called
     after each chunk of ``n`` sentences (a progress bar).
 
+    Returns ``None`` when a sentence is not a list or tuple (the caller counts with
+    :func:`scan_vocab` instead, which says what is wrong or warns about strings).
+
     >>> s = scan_ids([["a", "b", "a"], ["c"]])
     >>> s.raw, s.ids.tolist(), s.offsets.tolist()
     ({'a': 2, 'b': 1, 'c': 1}, [0, 1, 0, 2], [0, 3, 4])
     """
-    if not set(map(type, sentences)) <= {list, tuple}:  # find the bad one, with its number
-        for number, sentence in enumerate(sentences):
-            check_sentence(sentence, number)
+    if not set(map(type, sentences)) <= {list, tuple}:
+        return None
     count = len(sentences)
     offsets = np.zeros(count + 1, np.int64)
     np.cumsum(np.fromiter(map(len, sentences), np.int64, count), out=offsets[1:])
@@ -135,14 +191,30 @@ class Selected(NamedTuple):
     raw_index: np.ndarray  # (len(words),) int64: each word's position in ``raw_counts``
 
 
-def select_vocab(raw_counts: dict[str, int], min_count: int) -> Selected:
-    """The words with ``count >= min_count``, most frequent first (gensim's order, ties included).
+def kept_mask(
+    raw_counts: dict[str, int], min_count: int, trim_rule: TrimRule | None = None
+) -> np.ndarray:
+    """Which words of ``raw_counts`` (in its order) :func:`keep_vocab_item` keeps."""
+    every = np.fromiter(raw_counts.values(), np.int64, len(raw_counts))
+    if trim_rule is None:
+        return every >= min_count
+    return np.fromiter(
+        (keep_vocab_item(w, c, min_count, trim_rule) for w, c in raw_counts.items()),
+        bool, len(raw_counts),
+    )
+
+
+def select_vocab(
+    raw_counts: dict[str, int], min_count: int, trim_rule: TrimRule | None = None
+) -> Selected:
+    """The words :func:`keep_vocab_item` keeps, most frequent first (gensim's order, ties
+    included).
 
     >>> select_vocab({"a": 1, "b": 3, "c": 1, "d": 1}, min_count=1).words
     ['b', 'd', 'c', 'a']
     """
     every = np.fromiter(raw_counts.values(), np.int64, len(raw_counts))
-    kept = np.flatnonzero(every >= min_count)
+    kept = np.flatnonzero(kept_mask(raw_counts, min_count, trim_rule))
     counts = every[kept]
     # gensim's KeyedVectors.sort_by_descending_frequency: lexsort((-index, -count)).
     index = kept[np.lexsort((-np.arange(len(kept)), -counts))]
@@ -173,6 +245,22 @@ def sample_ints(counts: np.ndarray, sample: float, retained_tokens: int) -> np.n
         keep = (np.sqrt(counts / threshold) + 1) * (threshold / counts)
     keep = np.minimum(keep, 1.0)
     return (keep * (2**32 - 1)).astype(np.uint32)
+
+
+def downsampling_report(counts: np.ndarray, sample: float, retained_tokens: int) -> tuple[int, int]:
+    """gensim's ``prepare_vocab`` figures: ``(words downsampled, expected tokens kept)``."""
+    counts = np.asarray(counts, np.float64)
+    if not len(counts):
+        return 0, 0
+    if not sample:
+        threshold = float(retained_tokens)
+    elif sample < 1.0:
+        threshold = sample * retained_tokens
+    else:
+        threshold = float(int(sample * (3 + np.sqrt(5)) / 2))
+    keep = (np.sqrt(counts / threshold) + 1) * (threshold / counts)
+    down = keep < 1.0
+    return int(down.sum()), int(float(np.where(down, keep * counts, counts).sum()))
 
 
 def make_cum_table(counts: np.ndarray, ns_exponent: float, domain: int = 2**31 - 1) -> np.ndarray:
@@ -210,7 +298,6 @@ def noise_buckets(cum_table: np.ndarray) -> tuple[np.ndarray, np.uint64]:
     edges = np.arange((total >> shift) + 2, dtype=np.uint64) << np.uint64(shift)
     starts = np.searchsorted(cum_table.astype(np.uint64), edges, side="left")
     return starts.astype(np.int32), np.uint64(shift)
-
 
 
 class _Node:

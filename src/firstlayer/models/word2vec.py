@@ -26,10 +26,9 @@ True
 
 from __future__ import annotations
 
-import json
+import logging
 import os
 import threading
-import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from numbers import Integral
@@ -38,23 +37,21 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .. import _check as check
+from .._errors import ValueRuntimeError
 from ..nn.modules.embedding import Embedding
 from ..tensor import from_numpy
 from ..vectors.keyed import KeyedVectors
+from . import _w2v_files as files
 from . import _w2v_vocab as vocab_tools
-from ._corpus import MAX_WORDS_IN_BATCH, check_corpus, check_sentence
+from ._corpus import MAX_WORDS_IN_BATCH, check_corpus
 from ._threads import run_jobs
+from ._w2v_build import VocabMixin
+from ._w2v_score import ScoreMixin
+from ._w2v_vocab import TrimRule
 
 __all__ = ["Word2Vec"]
 
-_FORMAT = "firstlayer-word2vec"
-_FORMAT_VERSION = "1"
-# The constructor arguments that are saved with the model and given back to it on load.
-_CONFIG = (
-    "vector_size", "alpha", "window", "min_count", "max_vocab_size", "sample", "seed", "workers",
-    "min_alpha", "sg", "hs", "negative", "ns_exponent", "cbow_mean", "epochs", "shrink_windows",
-    "max_final_vocab", "progress", "compute_loss", "batch_words", "backend",
-)
+logger = logging.getLogger(__name__)
 _BACKENDS = ("fast", "reference")
 
 
@@ -77,10 +74,11 @@ class _Tally:
     examples: int = 0
     effective_words: int = 0
     raw_words: int = 0
+    sentences: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-class Word2Vec:
+class Word2Vec(VocabMixin, ScoreMixin):
     """Word vectors by word2vec (skip-gram or CBOW), with gensim 4.4's API, defaults and numbers.
 
     Given ``sentences`` or ``corpus_file``, builds the vocabulary and trains at once, as gensim
@@ -113,6 +111,15 @@ class Word2Vec:
         compute_loss: keep the training loss (:meth:`get_latest_training_loss`).
         batch_words: words per training job.
         backend: ``"fast"`` (compiled kernels) or ``"reference"`` (autograd, one thread, slow).
+        trim_rule: ``trim_rule(word, count, min_count)`` returning ``RULE_KEEP``,
+            ``RULE_DISCARD`` or ``RULE_DEFAULT`` (apply ``min_count``) decides which words stay
+            (gensim's; ``firstlayer.models.RULE_*`` are ``gensim.utils``'s values); not stored.
+
+    Vocabulary steps (gensim's): :meth:`build_vocab` (= :meth:`scan_vocab`,
+    :meth:`prepare_vocab`, :meth:`prepare_weights`), :meth:`build_vocab_from_freq`,
+    :meth:`reset_from`; after training, :meth:`score` (``hs=1``) and
+    :meth:`predict_output_word` (``negative > 0``). Setting ``wv.vectors_lockf`` (float32,
+    one factor per word, or one for all) scales each input row's steps (0 freezes it).
 
     Attributes:
         wv: the word vectors, a :class:`firstlayer.vectors.KeyedVectors` whose ``vectors`` is
@@ -128,8 +135,8 @@ class Word2Vec:
     skips the update when ``|h . v| >= 6``); when a noise word is drawn twice for one example
     both gradients are taken before the row moves; the loss is summed in float64 and kept per
     epoch (gensim's float32 sum stops growing on big corpora); random draws are seeded per job,
-    so ``workers=1`` runs repeat exactly; sentences are never cut at 10,000 words; a
-    ``str`` given as a sentence is an error (gensim trains on its characters).
+    so ``workers=1`` runs repeat exactly; sentences are never cut at 10,000 words. As in
+    gensim, a ``str`` given as a sentence is taken as its characters, with a logged warning.
 
     Shape: ``wv.vectors``: ``(V, vector_size)`` float32.
 
@@ -212,6 +219,7 @@ class Word2Vec:
         compute_loss: bool = False,
         batch_words: int = MAX_WORDS_IN_BATCH,
         backend: str = "fast",
+        trim_rule: TrimRule | None = None,
     ) -> None:
         self.vector_size = check.positive_int("vector_size", vector_size)
         self.alpha = check.number("alpha", alpha, low=0, low_open=True)
@@ -256,15 +264,24 @@ class Word2Vec:
         self.counts = np.zeros(0, np.int64)
         self.sample_ints = np.zeros(0, np.uint32)
         self.cum_table = np.zeros(0, np.uint32)
+        self.raw_vocab: dict[str, int] = {}
         self._random = np.random.default_rng(self.seed)  # each training job's seed comes from it
+        self._make_tables()
         self._set_vocab([], np.zeros((0, self.vector_size), np.float32))
         self._scanned = None
 
-        if sentences is not None or corpus_file is not None:
+        if sentences is None and corpus_file is None:
+            if trim_rule is not None:
+                logger.warning(
+                    "The rule, if given, is only used to prune vocabulary during build_vocab() "
+                    "and is not stored as part of the model. Model initialized without "
+                    "sentences. trim_rule provided, if any, will be ignored."
+                )
+        else:
             corpus = check_corpus(sentences, corpus_file, passes=self.epochs + 1)
             # The corpus goes to train() unchanged in between: the word ids read while counting
             # are its first epoch's (_build_vocab keeps them; train uses and drops them).
-            self._build_vocab(corpus, update=False, keep_ids=True)
+            self._build_vocab(corpus, update=False, keep_ids=True, trim_rule=trim_rule)
             self.train(
                 corpus, total_examples=self.corpus_count, total_words=self.corpus_total_words,
                 epochs=self.epochs, start_alpha=self.alpha, end_alpha=self.min_alpha,
@@ -276,7 +293,9 @@ class Word2Vec:
         self, keys: list[str], vectors: np.ndarray, output: np.ndarray | None = None,
         output_hs: np.ndarray | None = None,
     ) -> None:
-        """Install a vocabulary and the three weight matrices (zeros where not given)."""
+        """Install a vocabulary and the three weight matrices (zeros where not given); the
+        counts and downsampling thresholds go along as ``wv``'s vecattrs (gensim's
+        ``expandos``), and ``wv.vectors_lockf`` starts as gensim's ``ones(1)``."""
         shape = vectors.shape
         self.input = _embedding(vectors)
         self.output = _embedding(output if output is not None else np.zeros(shape, np.float32))
@@ -285,6 +304,38 @@ class Word2Vec:
                                                              np.float32)
         )
         self.wv = KeyedVectors.from_arrays(keys, self.input.weight._data)
+        self.wv.vectors_lockf = np.ones(1, np.float32)  # type: ignore[attr-defined]
+        if len(self.counts) == len(keys):
+            expandos = getattr(self.wv, "expandos", None)
+            if not isinstance(expandos, dict):
+                expandos = self.wv.expandos = {}  # type: ignore[attr-defined]
+            expandos["count"] = self.counts
+            expandos["sample_int"] = self.sample_ints
+            if self.hs and len(self._codelens) == len(keys):
+                expandos["code"], expandos["point"] = _paths(self)
+
+    @classmethod
+    def _from_parts(
+        cls, config: dict[str, Any], keys: list[str], vectors: np.ndarray,
+        syn1neg: np.ndarray | None = None, syn1: np.ndarray | None = None,
+        counts: np.ndarray | None = None, sample_ints: np.ndarray | None = None,
+        state: dict[str, Any] | None = None, lockf: np.ndarray | None = None,
+    ) -> Word2Vec:
+        """A model with these settings (constructor arguments), vocabulary and weights (kept,
+        not copied), and training state (``corpus_count``, ``train_count``, ...): what
+        :meth:`load` builds. Counts default to 1 each, thresholds to keeping every word."""
+        model = cls(**config)
+        n = len(keys)
+        model.counts = np.ones(n, np.int64) if counts is None else np.asarray(counts, np.int64)
+        model.sample_ints = (np.full(n, 2**32 - 1, np.uint32) if sample_ints is None
+                             else np.asarray(sample_ints, np.uint32))
+        for key, value in (state or {}).items():
+            setattr(model, key, value)
+        model._make_tables()
+        model._set_vocab(keys, vectors, syn1neg, syn1)
+        if lockf is not None:
+            model.wv.vectors_lockf = np.array(lockf, np.float32)  # type: ignore[attr-defined]
+        return model
 
     @property
     def syn1neg(self) -> np.ndarray:
@@ -295,121 +346,6 @@ class Word2Vec:
     def syn1(self) -> np.ndarray:
         """gensim's name for the hierarchical-softmax node vectors: ``output_hs.weight``'s array."""
         return self.output_hs.weight._data
-
-    # ---- vocabulary ---------------------------------------------------------------------------
-    def build_vocab(
-        self,
-        corpus_iterable: Iterable[Sequence[str]] | None = None,
-        corpus_file: str | os.PathLike | None = None,
-        update: bool = False,
-    ) -> None:
-        """Count the corpus's words, keep the frequent ones and set up the weights (gensim's
-        ``build_vocab``).
-
-        With ``update=True``, new words are appended to an existing vocabulary (their vectors
-        start fresh, the others are kept) and counts grow; otherwise the vocabulary and every
-        weight start over.
-
-        Raises:
-            ValueError: the corpus has no tokens, or ``min_count`` leaves no words (the message
-                gives the highest count and the ``min_count`` that would keep words).
-            RuntimeError: ``update=True`` on a model without a vocabulary.
-        """
-        corpus = check_corpus(corpus_iterable, corpus_file, passes=1)
-        self._build_vocab(corpus, update, keep_ids=False)
-
-    def _build_vocab(
-        self, corpus: Iterable[Sequence[str]], update: bool, keep_ids: bool
-    ) -> None:
-        """:meth:`build_vocab` of a checked corpus; with ``keep_ids`` (and a list corpus), the
-        corpus as word ids is kept in ``_scanned`` for the next :meth:`train` of it."""
-        self._scanned = None
-        if update and not len(self.wv):
-            raise RuntimeError(
-                "build_vocab(update=True) adds words to an existing vocabulary, and this model "
-                "has none yet: call build_vocab(corpus) first"
-            )
-        scanned = None
-        if isinstance(corpus, (list, tuple)) and not self.max_vocab_size:
-            with _progress_counter(self, "counting words") as bar:
-                scanned = vocab_tools.scan_ids(corpus, bar.update)
-            raw, total_words, sentences = scanned.raw, scanned.total_words, scanned.sentences
-        else:
-            raw, total_words, sentences = vocab_tools.scan_vocab(
-                self._sentences_with_progress(corpus, "counting words"), self.max_vocab_size
-            )
-        if total_words == 0 and not update:
-            raise ValueError(
-                f"the corpus is empty: {sentences} sentences and no tokens; each sentence must be "
-                f"a list of tokens, e.g. [['the', 'cat', 'sat'], ...]"
-            )
-        self.corpus_count = sentences
-        self.corpus_total_words = total_words
-        self.effective_min_count = vocab_tools.effective_min_count(
-            raw, self.min_count, self.max_final_vocab
-        )
-        selected = vocab_tools.select_vocab(raw, self.effective_min_count)
-        if not selected.words and not update:
-            raise ValueError(_no_words_message(raw, total_words, self))
-        if update:
-            self._update_vocab(raw, selected)
-        else:
-            self.counts = selected.counts
-            self.sample_ints = vocab_tools.sample_ints(
-                selected.counts, self.sample, selected.retained_tokens
-            )
-            vectors = vocab_tools.init_vectors(len(selected.words), self.vector_size, self.seed)
-            self._set_vocab(selected.words, vectors)
-            if keep_ids and scanned is not None:
-                remap = np.full(len(raw), -1, np.int32)  # position in raw -> word id, or -1
-                remap[selected.raw_index] = np.arange(len(selected.words), dtype=np.int32)
-                self._scanned = (corpus, remap[scanned.ids], scanned.offsets)
-        self._make_tables()
-
-    def _update_vocab(self, raw: dict[str, int], selected: vocab_tools.Selected) -> None:
-        """gensim's ``prepare_vocab(update=True)`` then ``update_weights``."""
-        old = len(self.wv)
-        keys = list(self.wv.index_to_key)
-        # New words in the order gensim adds them: first seen first (raw order), not by count.
-        known = self.wv.key_to_index
-        new_words = [w for w, c in raw.items() if c >= self.effective_min_count and w not in known]
-        keys.extend(new_words)
-        index = {w: i for i, w in enumerate(keys)}
-        counts = np.concatenate([self.counts, np.zeros(len(new_words), np.int64)])
-        for word, count in raw.items():
-            i = index.get(word)
-            if i is not None:
-                counts[i] += count
-        # Downsampling thresholds from the new corpus's counts, for the words it keeps.
-        retained = [w for w, c in raw.items() if c >= self.effective_min_count]
-        sample_ints = np.concatenate([self.sample_ints, np.zeros(len(new_words), np.uint32)])
-        if retained:
-            fresh = vocab_tools.sample_ints(
-                np.array([raw[w] for w in retained], np.int64), self.sample,
-                selected.retained_tokens,
-            )
-            sample_ints[[index[w] for w in retained]] = fresh
-        self.counts, self.sample_ints = counts, sample_ints
-        vectors = vocab_tools.init_vectors(len(keys), self.vector_size, self.seed,
-                                           prior=self.input.weight._data)
-        pad = np.zeros((len(keys) - old, self.vector_size), np.float32)
-        output = np.vstack([self.syn1neg, pad])
-        output_hs = np.vstack([self.syn1, pad]) if self.hs else None
-        self._set_vocab(keys, vectors, output, output_hs)
-
-    def _make_tables(self) -> None:
-        """The negative-sampling table and the Huffman tree, from the counts."""
-        self.cum_table = (
-            vocab_tools.make_cum_table(self.counts, self.ns_exponent)
-            if self.negative else np.zeros(1, np.uint32)
-        )
-        self._noise_buckets, self._noise_shift = vocab_tools.noise_buckets(self.cum_table)
-        if self.hs:
-            self._points, self._codes, self._codelens = vocab_tools.huffman_tree(self.counts)
-        else:
-            self._points = np.zeros((1, 1), np.int32)
-            self._codes = np.zeros((1, 1), np.uint8)
-            self._codelens = np.zeros(1, np.int32)
 
     # ---- training -----------------------------------------------------------------------------
     def train(
@@ -431,22 +367,30 @@ class Word2Vec:
         ``total_examples=model.corpus_count, epochs=model.epochs``.
 
         Args:
-            start_alpha, end_alpha: the learning rate's start and end for this call (default:
-                ``alpha`` and ``min_alpha``; given values replace them, as in gensim).
+            start_alpha: the learning rate's start for this call (default: ``alpha``; a
+                given value replaces it, as in gensim).
+            end_alpha: the learning rate's end for this call (default: ``min_alpha``; a given
+                value replaces it, as in gensim).
             compute_loss: keep the loss (:meth:`get_latest_training_loss`, ``epoch_losses``).
 
         Returns:
             ``(effective words trained, raw words)``, summed over epochs: words kept after
             dropping unknown ones and downsampling, and all tokens read.
 
+        As gensim, logs a warning when both ``hs`` and ``negative`` are on, when ``alpha`` is
+        higher than the rate a previous training reached, and when an epoch read another number
+        of sentences (words) than ``total_examples`` (``total_words``) said.
+
         Raises:
-            RuntimeError: no vocabulary yet.
+            RuntimeError: no vocabulary yet (none built, or ``min_count`` left none: then a
+                ``ValueRuntimeError``, a ``ValueError`` too, saying why).
             ValueError: no ``total_examples``/``total_words``, or no valid ``epochs``.
         """
         if not len(self.wv):
-            raise RuntimeError(
-                "the model has no vocabulary yet: call build_vocab(corpus) before train(), or "
-                "pass the corpus to Word2Vec(...)"
+            raise ValueRuntimeError(
+                "you must first build vocabulary before training the model: "
+                + (self._why_empty or "the model has no vocabulary yet (call build_vocab(corpus) "
+                   "first, or pass the corpus to Word2Vec(...))")
             )
         if epochs is None or isinstance(epochs, bool) or not isinstance(epochs, Integral) \
                 or epochs < 1:
@@ -460,17 +404,39 @@ class Word2Vec:
                 "learning-rate decay and the progress bar; for the corpus given to "
                 "build_vocab: total_examples=model.corpus_count"
             )
+        if len(self.wv) != len(self.counts) or self.wv.vectors is not self.input.weight._data:
+            raise RuntimeError(
+                f"the model's vocabulary ({len(self.counts)} words) and its wv "
+                f"({len(self.wv)} vectors) differ: wv was replaced (vectors loaded alone have no "
+                f"counts or output layer to train with); build_vocab a corpus instead"
+            )
+        if not all(w.flags.writeable for w in (self.wv.vectors, self.syn1neg, self.syn1)):
+            raise ValueError(
+                "the model's weights are read-only (loaded with mmap='r'): load it without mmap "
+                "to train it"
+            )
+        if self.backend == "reference" and kernels_locks(self._lockf())[1]:
+            raise ValueError(
+                "backend='reference' trains every row freely: wv.vectors_lockf (frozen or scaled "
+                "rows) needs backend='fast'"
+            )
         corpus = check_corpus(corpus_iterable, corpus_file, passes=int(epochs))
-        if start_alpha:
-            self.alpha = check.number("start_alpha", start_alpha, low=0, low_open=True)
-        if end_alpha:
-            self.min_alpha = check.number("end_alpha", end_alpha, low=0.0)
+        alpha = self.alpha if not start_alpha else \
+            check.number("start_alpha", start_alpha, low=0, low_open=True)
+        min_alpha = self.min_alpha if not end_alpha else \
+            check.number("end_alpha", end_alpha, low=0.0)
+        self.alpha, self.min_alpha = alpha, min_alpha
         self.epochs = int(epochs)
         self.compute_loss = bool(compute_loss)
-        if self.alpha > self.min_alpha_yet_reached + 1e-12 and self.train_count:
-            warnings.warn(
-                f"training again with alpha={self.alpha}, higher than the "
-                f"{self.min_alpha_yet_reached} reached before", stacklevel=2,
+        if self.hs and self.negative:
+            logger.warning(
+                "Both hierarchical softmax and negative sampling are activated. This is probably "
+                "a mistake. You should set either 'hs=0' or 'negative=0' to disable one of them. "
+            )
+        if self.alpha > self.min_alpha_yet_reached:
+            logger.warning(
+                "Effective 'alpha' higher than previous training cycles (alpha=%s, the rate "
+                "reached before: %s)", self.alpha, self.min_alpha_yet_reached,
             )
         self.running_training_loss = 0.0
         self.epoch_losses = []
@@ -501,6 +467,8 @@ class Word2Vec:
                 tally = self._run_epoch(jobs, with_loss, bar, epoch)
                 trained += tally.effective_words
                 raw += tally.raw_words
+                _check_epoch_counts(self, tally, epoch, total_examples, total_words,
+                                    corpus_file is not None)
                 if with_loss:
                     self.epoch_losses.append(tally.loss)
                     self.running_training_loss += tally.loss
@@ -551,7 +519,9 @@ class Word2Vec:
         starts = [0]
         size = 0
         for number, sentence in enumerate(corpus):
-            check_sentence(sentence, number)
+            if number == 0:
+                vocab_tools.warn_if_string(sentence)
+            vocab_tools.check_sentence(sentence, number)
             n = len(sentence)
             if size + n > self.batch_words and len(starts) > 1:
                 batch = (np.array(ids, np.int32), np.array(starts, np.int64), size, len(starts) - 1)
@@ -606,6 +576,7 @@ class Word2Vec:
                 tally.examples += examples
                 tally.effective_words += effective
                 tally.raw_words += job.raw_words
+                tally.sentences += job.sentences
                 bar.update(job.raw_words)
                 if with_loss and tally.examples:
                     bar.set_postfix(epoch=epoch + 1, loss=f"{tally.loss / tally.examples:.4f}",
@@ -634,7 +605,7 @@ class Word2Vec:
                 self.input.weight._data, self.syn1neg, self.syn1, self.cum_table,
                 self._points, self._codes, self._codelens, idx, bounds, reduced,
                 self.window, self.negative, bool(self.hs), job.alpha, state, with_loss, no_fixed,
-                self._noise_buckets, self._noise_shift,
+                self._noise_buckets, self._noise_shift, self._lockf(),
             )
         else:
             loss, examples, _ = kernels.train_batch_cbow(
@@ -642,101 +613,62 @@ class Word2Vec:
                 self._points, self._codes, self._codelens, idx, bounds, reduced,
                 self.window, self.negative, bool(self.hs), bool(self.cbow_mean), job.alpha,
                 state, with_loss, no_fixed, self._noise_buckets, self._noise_shift,
+                self._lockf(),
             )
         return loss, examples, len(idx)
 
+    def _lockf(self) -> np.ndarray | None:
+        """gensim's ``wv.vectors_lockf``: a factor on each input row's steps, if set."""
+        lockf = getattr(self.wv, "vectors_lockf", None)
+        return None if lockf is None else np.asarray(lockf, np.float32)
+
     # ---- files --------------------------------------------------------------------------------
-    def save(self, path: str | os.PathLike) -> None:
-        """Write the model to ``path`` atomically: weights, counts and settings, no pickle.
+    def save(
+        self, fname_or_handle: str | os.PathLike, separately: Iterable[str] | None = None,
+        sep_limit: int = files.DEFAULT_SEP_LIMIT, ignore: Iterable[str] = frozenset(),
+        pickle_protocol: int = 4,
+    ) -> None:
+        """Write the model to a file atomically: weights, counts and settings, no pickle.
 
         A safetensors file (``.npz`` if the name ends so) whose metadata holds the vocabulary and
         settings as JSON; :meth:`load` gives back the same model, random state included, so
         training continues as if never stopped. For the vectors alone, use
         ``model.wv.save(path, format=...)``.
+
+        Args:
+            separately: arrays to write to files of their own beside it, by gensim's names
+                (``"wv.vectors"``, ``"syn1neg"``, ``"syn1"``); ``None``: those larger than
+                ``sep_limit`` bytes (gensim's rule), as ``<fname>.<name>.npy``.
+            ignore: gensim's, accepted (nothing is pickled).
+            pickle_protocol: gensim's, accepted (nothing is pickled).
         """
-        from ..serialization import save
+        files.save_model(self, fname_or_handle, separately, sep_limit, ignore)
 
-        arrays = {
-            "input.weight": self.input.weight._data,
-            "output.weight": self.syn1neg,
-            "output_hs.weight": self.syn1,
-            "counts": self.counts,
-            "sample_ints": self.sample_ints,
-        }
-        state = {
-            "corpus_count": self.corpus_count,
-            "corpus_total_words": self.corpus_total_words,
-            "effective_min_count": self.effective_min_count,
-            "train_count": self.train_count,
-            "running_training_loss": self.running_training_loss,
-            "epoch_losses": self.epoch_losses,
-            "min_alpha_yet_reached": self.min_alpha_yet_reached,
-            "random": self._random.bit_generator.state,
-        }
-        metadata = {
-            "format": _FORMAT,
-            "version": _FORMAT_VERSION,
-            "config": json.dumps({name: getattr(self, name) for name in _CONFIG}),
-            "state": json.dumps(state),
-            "index_to_key": json.dumps(self.wv.index_to_key, ensure_ascii=False),
-        }
-        save(arrays, path, metadata=metadata)
+    @files.class_only
+    def load(cls: type[Word2Vec], path: str | os.PathLike,  # type: ignore[misc]
+             mmap: str | None = None) -> Word2Vec:
+        """Read a model written by :meth:`save`, or by gensim's ``model.save()`` (gensim 0.12 to
+        4.x: read as data, the pickle never run; ``mmap`` as gensim's, see ``_gensim_load``).
+        Called on the class: ``Word2Vec.load(path)`` (on a model, an ``AttributeError``).
 
-    @classmethod
-    def load(cls, path: str | os.PathLike) -> Word2Vec:
-        """Read a model written by :meth:`save`.
+        Args:
+            mmap: ``"r"``: arrays saved apart are memory-mapped read-only, not read.
 
         Raises:
             ValueError: the file is not a firstlayer Word2Vec model, or is damaged (truncated
-                files are ``firstlayer.serialization.CheckpointError``, a ``ValueError``).
+                files are ``firstlayer.serialization.CheckpointError``, a ``ValueError``); a file
+                of another kind raises ``NotAModelError``, an ``AttributeError`` as in gensim.
             FileNotFoundError: no such file.
         """
-        from ..serialization import load, load_metadata
-
         name = os.fspath(path)
         if not os.path.exists(name):
             raise FileNotFoundError(f"no such file: {name!r}")
-        try:
-            metadata = load_metadata(path)
-        except ValueError as exc:
-            raise ValueError(
-                f"{name} is not a firstlayer Word2Vec model ({exc}); gensim's model.save() "
-                f"files are pickles, which firstlayer never loads: export the vectors with "
-                f"model.wv.save_word2vec_format() and read them with firstlayer.vectors.load"
-            ) from None
-        if metadata.get("format") != _FORMAT:
-            raise ValueError(
-                f"{name} is not a firstlayer Word2Vec model (no {_FORMAT!r} marker; files of "
-                f"word vectors load with firstlayer.vectors.load)"
-            )
-        if metadata.get("version") != _FORMAT_VERSION:
-            raise ValueError(
-                f"{name} is a firstlayer Word2Vec model of format version "
-                f"{metadata.get('version')!r}; this firstlayer reads version {_FORMAT_VERSION}"
-            )
-        arrays = {k: t._data for k, t in load(path).items()}
-        try:
-            config = json.loads(metadata["config"])
-            state = json.loads(metadata["state"])
-            keys = json.loads(metadata["index_to_key"])
-            model = cls(**config)
-            _check_arrays(arrays, len(keys), model)
-        except (KeyError, TypeError, json.JSONDecodeError) as exc:
-            raise ValueError(f"{name}: damaged Word2Vec model ({type(exc).__name__}: {exc})") \
-                from None
-        model.counts = arrays["counts"].astype(np.int64)
-        model.sample_ints = arrays["sample_ints"].astype(np.uint32)
-        model._set_vocab(keys, _writable_f32(arrays["input.weight"]),
-                         _writable_f32(arrays["output.weight"]),
-                         _writable_f32(arrays["output_hs.weight"]))
-        for key in ("corpus_count", "corpus_total_words", "effective_min_count", "train_count"):
-            setattr(model, key, int(state[key]))
-        model.running_training_loss = float(state["running_training_loss"])
-        model.epoch_losses = [float(x) for x in state["epoch_losses"]]
-        model.min_alpha_yet_reached = float(state["min_alpha_yet_reached"])
-        model._random.bit_generator.state = state["random"]
-        model._make_tables()
-        return model
+        # gensim pickles:
+        from ._gensim_load import is_gensim_file, load_gensim_word2vec
+
+        if is_gensim_file(path):
+            return load_gensim_word2vec(cls, path, mmap=mmap)
+        return files.load_model(cls, path, mmap)
 
     def __str__(self) -> str:
         return (
@@ -748,6 +680,13 @@ class Word2Vec:
 
 
 # ---- helpers ------------------------------------------------------------------------------------
+def kernels_locks(lockf: np.ndarray | None) -> tuple[np.ndarray, bool]:
+    """``_w2v_kernels._locks``: the lock factors, and whether any is not 1."""
+    from ._w2v_kernels import _locks
+
+    return _locks(lockf)
+
+
 class _Lookup(dict):
     """word -> id, with -1 for unknown words (``map(lookup.__getitem__, words)`` runs in C)."""
 
@@ -785,36 +724,36 @@ def _embedding(weight: np.ndarray) -> Embedding:
     return Embedding(num, dim, sparse=True, _weight=from_numpy(weight))
 
 
-def _writable_f32(arr: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(arr, dtype=np.float32).copy()
+def _paths(model: Word2Vec) -> tuple[np.ndarray, np.ndarray]:
+    """Each word's Huffman ``code`` and ``point`` as gensim keeps them in ``wv.expandos``:
+    object arrays of uint8 / uint32 arrays."""
+    n = len(model._codelens)
+    codes, points = np.empty(n, object), np.empty(n, object)
+    for i, length in enumerate(model._codelens.tolist()):
+        codes[i] = model._codes[i, :length].copy()
+        points[i] = model._points[i, :length].astype(np.uint32)
+    return codes, points
 
 
-def _check_arrays(arrays: dict[str, np.ndarray], count: int, model: Word2Vec) -> None:
-    dim = model.vector_size
-    expected = {
-        "input.weight": (count, dim),
-        "output.weight": (count, dim),
-        "output_hs.weight": (count if model.hs else 0, dim),
-        "counts": (count,),
-        "sample_ints": (count,),
-    }
-    for key, shape in expected.items():
-        if key not in arrays:
-            raise KeyError(f"no {key!r} array")
-        if arrays[key].shape != shape:
-            raise TypeError(f"{key!r} has shape {arrays[key].shape}, expected {shape}")
-
-
-def _no_words_message(raw: dict[str, int], total_words: int, model: Word2Vec) -> str:
-    top_word, top = max(raw.items(), key=lambda kv: kv[1])
-    why = f"min_count={model.min_count}"
-    if model.effective_min_count != model.min_count:
-        why += f" (raised to {model.effective_min_count} by max_final_vocab)"
-    return (
-        f"{why} leaves no words: the corpus has {len(raw):,} distinct words in "
-        f"{total_words:,} tokens and the most frequent, {top_word!r}, appears {top} times; "
-        f"use min_count={top} or lower (min_count=1 keeps every word)"
-    )
+def _check_epoch_counts(
+    model: Word2Vec, tally: _Tally, epoch: int, total_examples: int | None,
+    total_words: int | None, from_file: bool,
+) -> None:
+    """gensim's warnings when an epoch read another amount than ``train`` was told (not for a
+    corpus file, where gensim's counts are approximate)."""
+    if not tally.sentences and not model.train_count and epoch == 0:
+        logger.warning(
+            "train() called with an empty iterator (if not intended, be sure to provide a corpus "
+            "that offers restartable iteration = an iterable)."
+        )
+    if from_file:
+        return
+    if total_examples and total_examples != tally.sentences:
+        logger.warning("EPOCH %i: supplied example count (%i) did not equal expected count (%i)",
+                       epoch, tally.sentences, total_examples)
+    if total_words and total_words != tally.raw_words:
+        logger.warning("EPOCH %i: supplied raw word count (%i) did not equal expected count (%i)",
+                       epoch, tally.raw_words, total_words)
 
 
 def _progress_counter(model: Word2Vec, what: str) -> Any:

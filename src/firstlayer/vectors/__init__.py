@@ -1,5 +1,8 @@
 """Pretrained word vectors: load any common file fast, query them, put them in an Embedding.
 
+Files gensim saved (``kv.save()``, ``model.save()``) load too, without unpickling them
+(:mod:`.formats.gensim_pickle`).
+
 >>> import firstlayer.vectors as fv
 >>> kv = fv.load("glove.6B.300d.txt", vocab=my_vocab)  # doctest: +SKIP
 >>> kv.load_report  # doctest: +SKIP
@@ -41,6 +44,7 @@ def load(
     dtype: DTypeLike = "float32",
     progress: bool | None = None,
     on_bad_lines: str = "error",
+    mmap: str | None = None,
 ) -> KeyedVectors:
     """Load word vectors from ``path`` into a :class:`KeyedVectors`.
 
@@ -48,21 +52,28 @@ def load(
         path: a text (``"word2vec"``, ``"glove"``) or ``"word2vec-binary"`` file, plain or
             gzip/bz2/xz compressed, a ``"cache"`` directory, or a fastText model
             (``"fasttext-bin"``: a :class:`~firstlayer.vectors.fasttext.FastTextKeyedVectors`
-            that answers unseen words through their character n-grams).
+            that answers unseen words through their character n-grams), or a file gensim's
+            ``save()`` wrote (``"gensim"``: ``KeyedVectors``, ``Word2Vec``, ``FastText``,
+            ``Doc2Vec``, gensim 0.12 to 4.x; its word vectors, with the word counts in
+            ``kv.expandos``; read as data, the pickle never run: any class outside gensim's
+            word-vector classes and NumPy arrays is refused, named).
         format: ``"auto"`` (from the content, not the name) or one of the names above.
         limit: keep the first ``limit`` vectors of the file.
         vocab: keep only the vectors of these words (a ``Vocab`` or any iterable of words);
             the file is streamed, so a 3M-word file costs only the memory of the words kept.
         lower_case_backup: with ``vocab``: a word the file lacks is looked up as
             ``word.lower()``; the exact word wins when both exist.
-        encoding, unicode_errors: how keys are decoded; ``unicode_errors="replace"`` or
-            ``"ignore"`` loads a file with bad bytes (``kv.load_report.lines_repaired``).
+        encoding: how keys are decoded.
+        unicode_errors: what a bad byte in a key does; ``"replace"`` or ``"ignore"`` loads a
+            file with bad bytes (``kv.load_report.lines_repaired``).
         dtype: the matrix dtype.
         progress: a progress bar on stderr (``None``: for files over 50 MB).
         on_bad_lines: a line of a text file that is not ``word x1 ... xdim``: ``"error"``
             (raise, naming the line), ``"warn"`` or ``"skip"`` (load the other lines;
             ``kv.load_report.bad_lines`` lists the ones left out). The leniencies and the
             format detection are listed in :func:`.formats.load_vectors`.
+        mmap: for a ``"gensim"`` file: ``"r"`` memory-maps the arrays gensim saved beside
+            it (``<path>.vectors.npy``), as gensim's ``load(path, mmap="r")``.
 
     Returns:
         ``KeyedVectors`` with ``kv.load_report`` (a :class:`LoadReport`: format, counts,
@@ -75,6 +86,11 @@ def load(
     >>> kv.vectors.shape  # doctest: +SKIP
     (2, 300)
     """
+    if format in ("auto", "gensim") and _is_gensim(path):
+        from .formats.gensim_pickle import load_gensim_keyedvectors
+
+        return load_gensim_keyedvectors(path, limit=limit, vocab=vocab, mmap=mmap, dtype=dtype,
+                                        lower_case_backup=lower_case_backup)
     if format in ("auto", "fasttext-bin") and _is_fasttext_bin(path):
         from .fasttext import load_fasttext_bin
 
@@ -105,3 +121,14 @@ def _is_fasttext_bin(path: str | os.PathLike) -> bool:
             return f.read(4) == _FASTTEXT_MAGIC
     except OSError:  # a directory (cache) or a missing file: load_vectors says which
         return False
+
+
+def _is_gensim(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a file gensim's ``save()`` wrote (compressed too)."""
+    from .formats._open import read_head
+    from .formats.gensim_pickle import looks_like_gensim
+
+    try:
+        return looks_like_gensim(read_head(path, 512)[0])
+    except (OSError, ValueError, EOFError):  # a directory, a missing or damaged file:
+        return False  # load_vectors says which

@@ -1,8 +1,10 @@
 """``KeyedVectors``: words (keys) and their vectors, with gensim's names and numbers.
 
 The class holds the lookup (``index_to_key``, ``key_to_index``, ``vectors``) and the cached unit
-rows; the maths lives in small modules beside it: ``similarity`` (cosines, top-k),
-``evaluate`` (word-pair and analogy benchmarks) and ``embedding`` (into ``nn.Embedding``).
+rows; the rest lives in small modules beside it: ``similarity`` (cosines, top-k),
+``evaluate`` (word-pair and analogy benchmarks), ``embedding`` (into ``nn.Embedding``),
+``_vecattr`` (per-key attributes such as word counts: ``expandos``) and ``_w2vformat``
+(gensim's ``load_word2vec_format``/``save_word2vec_format`` with the vocabulary-count file).
 
 >>> import numpy as np
 >>> kv = KeyedVectors.from_arrays(["我", "你", "他"], np.eye(3, dtype=np.float32))
@@ -17,7 +19,17 @@ Differences from gensim 4.4, all where gensim gives a wrong or no answer:
       or answers with the old vectors); duplicate keys in one call are an error;
     - ``n_similarity`` raises ``KeyError`` for a missing key (gensim silently drops it);
     - ``most_similar_cosmul`` honours ``restrict_vocab`` (gensim ignores it);
-    - a missing key's ``KeyError`` names the closest existing keys.
+    - a missing key's ``KeyError`` names the closest existing keys;
+    - ``similarity(w, w)`` is exactly 1 and ``distance(w, w)`` exactly 0 (gensim: a few ulps off
+      for about one vector in five);
+    - ``add_vectors`` grows ``expandos`` (new keys get 0; gensim leaves them short, and
+      ``get_vecattr`` of a new key fails) and takes ``extras`` as documented;
+    - ``load_word2vec_format``: a word missing from ``fvocab`` gets count 0 with a warning
+      (gensim fails on it), ``fvocab`` is decoded with ``encoding`` (gensim: always UTF-8), and
+      a bool as ``fvocab`` is a ``TypeError`` (it is the old ``(fname, binary)`` order);
+    - ``save_word2vec_format`` writes a leading run of int keys once (gensim writes them twice);
+    - ``wmdistance`` needs no POT (scipy solves the transport problem), and documents whose
+      words all have the same vector are 0 apart (gensim: ``inf``).
 """
 
 from __future__ import annotations
@@ -32,9 +44,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import DTypeLike
 
+from . import _w2vformat
 from . import similarity as sim
 from ._lazykeys import KeyIndex, KeyList
 from ._suggest import KeyNotFoundError
+from ._vecattr import VecAttrs, copy_vecattrs_to, descending_counts, grown_vectors
 
 if TYPE_CHECKING:
     from .._random import Generator
@@ -56,13 +70,14 @@ def _ensure_list(value: Any) -> list[Any]:
     return list(value)
 
 
-class KeyedVectors:
+class KeyedVectors(VecAttrs):
     """A vocabulary of keys, each with a vector: gensim's ``KeyedVectors``.
 
     Args:
         vector_size: D, the length of every vector.
         count: rows to preallocate (zeros, keys ``None``) for ``add_vector`` to fill.
         dtype: the vectors' dtype.
+        mapfile_path: unused (gensim's signature; gensim does not use it either).
 
     Attributes:
         index_to_key: list of keys; ``index_to_key[i]`` is the key of row ``i``. Loaded from
@@ -74,6 +89,8 @@ class KeyedVectors:
         vectors: the ``(V, D)`` matrix (may be a read-only memory map: never written into).
         vector_size: D.
         norms: ``(V,)`` L2 norms of the rows, once ``fill_norms()`` has run (else ``None``).
+        expandos: per-key attributes, ``{name: (V,) array}``, e.g. ``"count"`` (word counts);
+            use :meth:`get_vecattr` / :meth:`set_vecattr`.
 
     Most users get one from ``firstlayer.vectors.load(path)`` or build it with
     :meth:`from_arrays`.
@@ -84,7 +101,10 @@ class KeyedVectors:
     0.7071
     """
 
-    def __init__(self, vector_size: int, count: int = 0, dtype: DTypeLike = np.float32) -> None:
+    def __init__(
+        self, vector_size: int, count: int = 0, dtype: DTypeLike = np.float32,
+        mapfile_path: str | None = None,
+    ) -> None:
         self.vector_size = int(vector_size)
         self.index_to_key: list[Any] | KeyList = [None] * count
         self.key_to_index: dict[Any, int] | KeyIndex = {}
@@ -92,6 +112,8 @@ class KeyedVectors:
         self._vectors: np.ndarray = np.zeros((count, self.vector_size), dtype=dtype)
         self._normed: np.ndarray | None = None
         self.norms: np.ndarray | None = None
+        self.expandos: dict[str, np.ndarray] = {}
+        self.mapfile_path = mapfile_path
 
     @classmethod
     def from_arrays(cls, keys: Sequence[str], vectors: np.ndarray) -> KeyedVectors:
@@ -252,11 +274,14 @@ class KeyedVectors:
             self.key_to_index = dict(zip(self.index_to_key, range(len(self.index_to_key))))
         return self.index_to_key, self.key_to_index
 
-    def add_vectors(self, keys: Any, weights: Any, replace: bool = False) -> None:
+    def add_vectors(
+        self, keys: Any, weights: Any, extras: dict[str, Any] | None = None, replace: bool = False
+    ) -> None:
         """Append new keys with their vectors; an existing key keeps its vector unless ``replace``.
 
         The matrix is rebuilt (a memory-mapped one is never written into) and the cached norms
-        are cleared.
+        are cleared. ``extras``: per-key attributes for these keys, ``{name: n values}`` (see
+        :meth:`set_vecattr`); new keys get 0 for the attributes not given.
 
         Shape: ``keys`` n keys (or one key), ``weights`` ``(n, D)`` (or ``(D,)``).
         """
@@ -272,15 +297,29 @@ class KeyedVectors:
             )
         if len(set(keys)) != len(keys):
             raise ValueError(_duplicates_message(keys))
+        extras = {attr: np.asarray(v) for attr, v in (extras or {}).items()}
+        for attr, values in extras.items():
+            if values.shape != (len(keys),):
+                raise ValueError(
+                    f"extras[{attr!r}] needs one value per key ({len(keys)}), got shape "
+                    f"{values.shape}"
+                )
+        self.allocate_vecattrs(list(extras), [v.dtype for v in extras.values()])  # types first
         index_to_key, key_to_index = self._materialise_keys()
         known = np.array([key in key_to_index for key in keys], dtype=bool)
         for key in (k for k, old in zip(keys, known) if not old):
             key_to_index[key] = len(index_to_key)
             index_to_key.append(key)
         vectors = np.concatenate([self._vectors, weights[~known].astype(self._vectors.dtype)])
+        self.allocate_vecattrs()  # one value per key again (0 for the new keys)
+        new_rows = np.arange(len(index_to_key) - int((~known).sum()), len(index_to_key))
+        for attr, values in extras.items():
+            self.expandos[attr][new_rows] = values[~known]
         if replace and known.any():
             rows = [key_to_index[k] for k, old in zip(keys, known) if old]
             vectors[rows] = weights[known]
+            for attr, values in extras.items():
+                self.expandos[attr][rows] = values[known]
         self.vectors = vectors  # the setter clears the cached norms
 
     def add_vector(self, key: Any, vector: Any) -> int:
@@ -298,9 +337,58 @@ class KeyedVectors:
             self._clear_norms()
         else:
             target = len(self)
-            self.add_vectors([key], np.asarray(vector).reshape(1, -1))
+            self.add_vectors([key], np.asarray(vector).reshape(1, -1))  # grows expandos too
         self.next_index = target + 1
         return target
+
+    def resize_vectors(self, seed: int = 0) -> None:
+        """Give every key a row: new rows (keys added to ``index_to_key`` without vectors) are
+        drawn uniformly from ``[-1/D, 1/D)`` by ``np.random.default_rng(seed)``, as gensim."""
+        target = (len(self.index_to_key), self.vector_size)
+        if self._vectors.shape != target:
+            self.vectors = grown_vectors(self._vectors, target, seed)  # clears the cached norms
+        self.allocate_vecattrs()
+
+    def vectors_for_all(
+        self, keys: Iterable[Any], allow_inference: bool = True, copy_vecattrs: bool = False
+    ) -> KeyedVectors:
+        """A new ``KeyedVectors`` of the given keys that have a vector, once each, in the order
+        given. ``allow_inference``: keys a subclass can make a vector for (fastText's unseen
+        words) count too. ``copy_vecattrs``: the keys' attributes are copied; else each gets
+        gensim's made-up count, ``n - i``.
+
+        >>> kv = KeyedVectors.from_arrays(["a", "b"], np.eye(2, dtype=np.float32))
+        >>> kv.vectors_for_all(["b", "zzz", "b"]).index_to_key
+        ['b']
+        """
+        known = self if allow_inference else self.key_to_index
+        chosen = [key for key in dict.fromkeys(keys) if key in known]  # once each, in order
+        vectors = (self[chosen] if chosen
+                   else np.zeros((0, self.vector_size), self._vectors.dtype))
+        kv = KeyedVectors.from_arrays(chosen, np.array(vectors, dtype=self._vectors.dtype))
+        kv.expandos["count"] = descending_counts(len(chosen))
+        if copy_vecattrs and self.expandos:
+            copy_vecattrs_to(kv, self, chosen)
+        return kv
+
+    def unit_normalize_all(self) -> None:
+        """Scale every vector to length 1, for good (zero vectors stay zero). The matrix is
+        written in place when it is writable (a model's vectors change with it), else
+        replaced. Training cannot sensibly continue afterwards."""
+        normed, norms = sim.unit_rows(self._vectors)
+        if self._vectors.flags.writeable:
+            self._vectors[...] = normed
+        else:  # a read-only memory map (cache)
+            self._vectors = np.array(normed, dtype=self._vectors.dtype)
+        self._normed = normed
+        self.norms = (norms > 0).astype(norms.dtype)  # gensim: ones (a zero row stays 0)
+        self.norms.setflags(write=False)
+
+    def init_sims(self, replace: bool = False) -> None:
+        """gensim 3's name: ``fill_norms()``; ``replace=True``: ``unit_normalize_all()``."""
+        self.fill_norms()
+        if replace:
+            self.unit_normalize_all()
 
     # ---- similarity queries --------------------------------------------------------------------
     def get_mean_vector(
@@ -444,8 +532,31 @@ class KeyedVectors:
         return [(self.index_to_key[i], float(scores[i])) for i in best]
 
     def similarity(self, w1: Any, w2: Any) -> float:
-        """The cosine of the vectors of two keys, in [-1, 1]."""
+        """The cosine of the vectors of two keys, in [-1, 1]; exactly 1 for a key with itself."""
         return sim.cosine(self[w1], self[w2])
+
+    def relative_cosine_similarity(self, wa: Any, wb: Any, topn: int = 10) -> float:
+        """``similarity(wa, wb)`` divided by the sum of ``wa``'s ``topn`` best similarities
+        (Leeuwenberg et al. 2016: above ~0.10 with ``topn=10``, a likely synonym).
+
+        Raises:
+            ValueError: ``wa`` has no neighbour to compare with.
+        """
+        sims = self.similar_by_word(wa, topn)
+        if not sims:
+            raise ValueError(
+                f"relative_cosine_similarity needs neighbours of {wa!r}: topn={topn} found none"
+            )
+        return float(self.similarity(wa, wb)) / sum(score for _, score in sims)
+
+    @staticmethod
+    def cosine_similarities(vector_1: np.ndarray, vectors_all: np.ndarray) -> np.ndarray:
+        """The cosine of ``vector_1`` with each row of ``vectors_all`` (0 for a zero row).
+
+        Shape: ``(D,)``, ``(n, D)`` -> ``(n,)``.
+        """
+        normed, _ = sim.unit_rows(np.asarray(vectors_all))
+        return normed @ sim.unit(vector_1).astype(normed.dtype)
 
     def n_similarity(self, ws1: Sequence[Any], ws2: Sequence[Any]) -> float:
         """The cosine of the means of two lists of keys (raw vectors, as gensim)."""
@@ -456,8 +567,20 @@ class KeyedVectors:
         return sim.cosine(mean1, mean2)
 
     def distance(self, w1: Any, w2: Any) -> float:
-        """``1 - similarity(w1, w2)``, in [0, 2]."""
+        """``1 - similarity(w1, w2)``, in [0, 2]; exactly 0 for a key with itself."""
         return 1 - self.similarity(w1, w2)
+
+    def wmdistance(self, document1: Sequence[Any], document2: Sequence[Any], norm: bool = True
+                   ) -> float:
+        """Word Mover's Distance between two documents (lists of keys): the least cost of
+        moving one's words onto the other's, by the distances of their vectors (unit vectors
+        if ``norm``). Unknown words are left out; a document left empty gives ``inf``.
+
+        See :mod:`firstlayer.vectors._wmd` (gensim needs POT for this; scipy solves it here).
+        """
+        from ._wmd import wmdistance
+
+        return wmdistance(self, document1, document2, norm=norm)
 
     def distances(self, word_or_vector: Any, other_words: Iterable[Any] = ()) -> np.ndarray:
         """Cosine distances from a key or vector to ``other_words`` (default: every key).
@@ -548,13 +671,17 @@ class KeyedVectors:
         restrict_vocab: int = 300000,
         case_insensitive: bool = True,
         dummy4unknown: bool = False,
+        similarity_function: str = "most_similar",
     ) -> tuple[float, list[dict[str, Any]]]:
         """Accuracy on "a is to b as c is to d" questions (e.g. questions-words.txt).
 
         See :func:`firstlayer.vectors.evaluate.evaluate_word_analogies`. Returns
         ``(score, sections)`` as gensim: the overall accuracy and, per ": section" of the file
         and a final "Total accuracy", a dict with its ``correct`` and ``incorrect`` questions.
+        ``similarity_function`` is accepted and, as in gensim 4.4 (whose 3CosMul here is a
+        TODO), does not change the answers: they are always 3CosAdd (``most_similar``).
         """
+        del similarity_function  # gensim's own tests check that both names give one answer
         from .evaluate import evaluate_word_analogies
 
         return evaluate_word_analogies(
@@ -619,23 +746,90 @@ class KeyedVectors:
         save_vectors(keys, self._vectors, path, format=format, **kw)
 
     def save_word2vec_format(
-        self, fname: str | os.PathLike, binary: bool = False, **kw: Any
+        self,
+        fname: str | os.PathLike,
+        fvocab: str | os.PathLike | None = None,
+        binary: bool = False,
+        total_vec: int | None = None,
+        write_header: bool = True,
+        prefix: str = "",
+        append: bool = False,
+        sort_attr: str = "count",
     ) -> None:
-        """gensim's spelling of ``save(fname, "word2vec" or "word2vec-binary")``."""
-        self.save(fname, format="word2vec-binary" if binary else "word2vec", **kw)
+        """Write the vectors as word2vec's text (or ``binary``) file, as gensim does.
+
+        Args:
+            fname: the file (compressed by its extension: ``.gz``, ``.bz2``, ``.xz``).
+            fvocab: also write ``word count`` lines (``sort_attr``'s values) to this file.
+            binary: word2vec's binary format instead of text.
+            total_vec: the count written in the header (default: the number of keys).
+            write_header: write the ``count dim`` line (``False``: GloVe's layout).
+            prefix: put before every key.
+            append: add to the end of ``fname`` (and ``fvocab``) instead of replacing it.
+            sort_attr: keys are written by descending value of this attribute (most frequent
+                first); without that attribute, in row order (a warning is logged).
+
+        Raises:
+            ValueError: ``fvocab`` is given but no key has ``sort_attr``; a key the format
+                can't hold (a space in a binary file, a line break in a text file).
+            TypeError: a bool as ``fvocab`` (``binary`` is the third argument).
+        """
+        _w2vformat.save_word2vec_format(
+            self, fname, fvocab, binary, total_vec=total_vec, write_header=write_header,
+            prefix=prefix, append=append, sort_attr=sort_attr,
+        )
 
     @classmethod
     def load_word2vec_format(
-        cls, fname: str | os.PathLike, binary: bool = False, **kw: Any
+        cls,
+        fname: str | os.PathLike,
+        fvocab: str | os.PathLike | None = None,
+        binary: bool = False,
+        encoding: str = "utf8",
+        unicode_errors: str = "strict",
+        limit: int | None = None,
+        datatype: DTypeLike = np.float32,
+        no_header: bool = False,
+        **kw: Any,
     ) -> KeyedVectors:
-        """gensim's spelling of ``firstlayer.vectors.load(fname, "word2vec" or
-        "word2vec-binary", limit=..., encoding=..., unicode_errors=...)``."""
+        """Read a word2vec text (or ``binary``) file, as gensim does, with the fast readers of
+        :func:`firstlayer.vectors.load`.
+
+        Args:
+            fname: the file (plain, gzip, bz2, xz).
+            fvocab: a vocabulary file of ``word count`` lines (word2vec's ``-save-vocab``):
+                the counts become ``get_vecattr(word, "count")``. Without it, the counts are
+                made up as gensim does: ``V - i`` for row ``i``.
+            binary: the file is word2vec's binary format.
+            encoding: how words are decoded.
+            unicode_errors: what a bad byte in a word does (``"replace"``/``"ignore"`` load a
+                file with bad bytes; ``"strict"`` raises a ``UnicodeDecodeError`` naming them).
+            limit: read only the first ``limit`` vectors (``None`` or 0: all).
+            datatype: the vectors' dtype (``dtype=`` is accepted too).
+            no_header: the file has no ``count dim`` line (text only).
+            **kw: keyword-only extras of :func:`firstlayer.vectors.load` (``vocab``,
+                ``progress``, ``on_bad_lines``, ...).
+
+        Raises:
+            EOFError: (a ``TruncatedVectorFileError``) fewer vectors than the header says.
+            TypeError: a bool as ``fvocab`` (``binary`` is the third argument).
+        """
+        return _w2vformat.load_word2vec_format(
+            cls, fname, fvocab, binary, encoding=encoding, unicode_errors=unicode_errors,
+            limit=limit, datatype=datatype, no_header=no_header, **kw,
+        )
+
+    @classmethod
+    def load(cls, fname: str | os.PathLike, mmap: str | None = None) -> KeyedVectors:
+        """gensim's ``KeyedVectors.load``: read what :meth:`save` wrote (any format of
+        :func:`firstlayer.vectors.load`, detected from the content).
+
+        ``mmap="r"``: map the arrays read-only instead of reading them, where the format
+        allows it.
+        """
         from . import load
 
-        if "datatype" in kw:  # gensim's name for dtype
-            kw["dtype"] = kw.pop("datatype")
-        result: KeyedVectors = load(fname, format="word2vec-binary" if binary else "word2vec", **kw)
-        return result
+        return load(fname, mmap=mmap)
 
 
 def _duplicates_message(keys: Sequence[Any]) -> str:

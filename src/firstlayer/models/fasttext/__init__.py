@@ -33,6 +33,10 @@ The parts, in the order text flows through them:
 - ``_format``: the model file, :func:`load_model` and ``save_model``; ``_bin``: fastText's
   binary layout (``.bin``/``.ftz``), read and written; ``_bin_kernels``: its compiled loops;
   ``_topk``: fastText's sigmoid table and its heap's choice among equally likely labels;
+  ``_predict``: ``predict``/``test``, through ``_predict_kernels`` (a line's bytes -> its rows
+  -> the hidden vector, compiled) and ``_topk_kernels`` (scores -> the k best, fastText's heap
+  and, for ``hs``, its tree search, compiled);
+- ``_autotune``: fastText's hyper-parameter search (``autotuneValidationFile=...``);
 - ``_quantize``: ``quantize`` and the ``.ftz`` matrices; ``_pq_kernels``: its k-means.
 
 Differences from fastText, on purpose:
@@ -46,6 +50,11 @@ Differences from fastText, on purpose:
   ``exp``.
 - ``predict`` returns the model's probabilities (fastText returns ``p + 1e-5``), and accepts
   newlines in the text (they separate words like spaces do; fastText raises ``ValueError``).
+  Labels, their order (ties included, ``hs`` too) and the float32 arithmetic are fastText's.
+- Autotune (``_autotune``) draws its steps from NumPy's generator seeded with ``seed``
+  (fastText: ``minstd_rand``): the trials are reproducible, not fastText's; an argument counts
+  as set by hand (not tuned) when it differs from its default; trials whose hash rows alone
+  would take over 4 GiB are skipped.
 - Mistakes in a training file are errors that name the line: a line with labels but no text, a
   line with text but no label, a file with no label at all. fastText skips such lines.
 - :func:`load_model` also reads the safetensors files older firstlayer versions saved.

@@ -103,9 +103,7 @@ def from_call(values: dict[str, Any], aliases: dict[str, Any]) -> SupervisedArgs
     given = {k: v for k, v in values.items() if not (k == "thread" and v is None)}
     for name, value in aliases.items():
         if name not in ALIASES:
-            hint = " (autotuning is not supported)" if name.startswith("autotune") else ""
-            raise TypeError(f"train_supervised() got an unexpected keyword argument {name!r}"
-                            f"{hint}")
+            raise TypeError(f"train_supervised() got an unexpected keyword argument {name!r}")
         given[ALIASES[name]] = value
     args = SupervisedArgs(**given)
     if args.wordNgrams <= 1 and args.maxn == 0:

@@ -16,24 +16,21 @@ from typing import Any
 
 import numpy as np
 
-from ...autograd import no_grad
-from ...nn import functional as F
 from ...tensor import Tensor
-from ._dictionary import Lines, encode
+from ._dictionary import Lines, encode, joined
 from ._reading import (
+    EOS_BYTES,
     SupervisedFileError,
     check_readable,
     file_blocks,
     text_lines,
     tokenize,
 )
-from ._topk import heap_top_k, log_keys, table_sigmoid
 
-__all__ = ["Predictions"]
+__all__ = ["PredictState", "Predictions"]
 
 PathLike = str | os.PathLike
 
-_SCORES_AT_ONCE = 1 << 22  # predict/test score lines in batches of (lines x labels) <= this
 
 
 class Predictions:
@@ -47,77 +44,48 @@ class Predictions:
     is_supervised: Any
     labels: Any
     get_labels: Any
+    _qinput: Any
+    _qoutput: Any
 
     # -- predicting -------------------------------------------------------------------------------
+    _fast_state: Any = None  # the model as flat arrays for the compiled loops (PredictState)
+
     def _encode_texts(self, texts: Sequence[str]) -> Lines:
         return encode(tokenize([text_lines(texts)]), self._dict, self.args)
 
-    def _probabilities(self, row_ptr: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """``(B, labels)`` float64: each line's probability of each label.
-
-        softmax: ``softmax(scores)``; ns and ova: ``sigmoid(scores)`` label by label, read from
-        fastText's table (:func:`table_sigmoid`, as fastText predicts); hs: the product of the
-        sigmoids along the label's path. ``scores = model(rows, offsets)``.
-        """
-        with no_grad():
-            scores = self.model(_long(rows), _long(row_ptr[:-1]))
-        if self.args.loss == "softmax":
-            return F.softmax(scores.double(), dim=-1)._data
-        if self.args.loss != "hs":
-            return table_sigmoid(scores._data)
-        sig = F.sigmoid(scores.double())._data
-        assert self._paths is not None
-        ptr, nodes, codes = self._paths
-        if nodes.size == 0:  # a single label: the tree has no inner node
-            return np.ones((sig.shape[0], self._dict.nlabels))
-        with np.errstate(divide="ignore"):
-            steps = np.where(codes == 1, np.log(sig[:, nodes]), np.log1p(-sig[:, nodes]))
-        return np.exp(np.add.reduceat(steps, ptr[:-1], axis=1))
+    def _state(self) -> PredictState:
+        """The model's arrays for ``_predict_kernels``, built once and rebuilt when a matrix,
+        a layer, the dictionary or the arguments were replaced (a matrix changed in place is
+        seen as it is: the arrays are shared)."""
+        st = self._fast_state
+        if st is not None:
+            mods = self.model._modules
+            inp = mods["input"]
+            if (mods["output"]._parameters["weight"]._data is st.w_out and inp is st.inp
+                    and self._dict is st.dict and self.args is st.args
+                    and (st.w_in is None or inp._parameters["weight"]._data is st.w_in)):
+                return st
+        self._check_k(1)  # an unsupervised model: say so
+        st = self._fast_state = PredictState(self)
+        return st
 
     def _top_k(
         self, lines: Lines, k: int, threshold: float
     ) -> tuple[np.ndarray, np.ndarray]:
         """``(B, k)`` label ids (-1 where none) and probabilities, most likely first; lines
         without rows predict nothing, as in fastText."""
+        st = self._state()
         n = lines.row_ptr.size - 1
-        ids = np.full((n, k), -1, np.int64)
+        ids = np.zeros((n, k), np.int64)
         probs = np.zeros((n, k), np.float64)
-        nlabels = self._dict.nlabels
-        batch = max(1, _SCORES_AT_ONCE // nlabels)
-        for lo in range(0, n, batch):
-            hi = min(n, lo + batch)
-            ptr = lines.row_ptr[lo : hi + 1]
-            p = self._probabilities(ptr - ptr[0], lines.rows[ptr[0] : ptr[-1]])
-            kk = min(k + 1, nlabels)  # one more: a tie at the k-th place shows
-            if kk < nlabels and nlabels > 64:  # many labels: find the k best before sorting
-                best = np.argpartition(-p, kk - 1, axis=1)[:, :kk]
-                best = np.sort(best, axis=1)  # ties keep the label order, as below
-                inner = np.argsort(-np.take_along_axis(p, best, axis=1), axis=1, kind="stable")
-                order = np.take_along_axis(best, inner, axis=1)
-            else:
-                order = np.argsort(-p, axis=1, kind="stable")[:, :kk]
-            order = self._break_ties(p, order, k, threshold)
-            top = np.take_along_axis(p, order, axis=1)
-            keep = (top >= threshold) & (np.diff(ptr) > 0)[:, None]
-            ids[lo:hi] = np.where(keep, order, -1)
-            probs[lo:hi] = np.where(keep, top, 0.0)
+        counts = np.zeros(n, np.int64)
+        st.kernels.predict_rows(
+            np.ascontiguousarray(lines.row_ptr, np.int64), np.ascontiguousarray(lines.rows),
+            st.blob, st.win, st.wout, k, float(threshold), ids, probs, counts)
+        none = np.arange(k)[None, :] >= counts[:, None]
+        ids[none] = -1
+        probs[none] = 0.0
         return ids, probs
-
-    def _break_ties(
-        self, p: np.ndarray, order: np.ndarray, k: int, threshold: float
-    ) -> np.ndarray:
-        """The first ``k`` of ``order``; on lines where equally likely labels compete (equal
-        heap keys), fastText's choice and order of them (``_topk.heap_top_k``)."""
-        keys = log_keys(np.take_along_axis(p, order, axis=1))
-        tied = np.flatnonzero((keys[:, 1:] == keys[:, :-1]).any(axis=1))
-        order = order[:, :k].copy()
-        if self.args.loss == "hs":  # fastText's tree search orders ties its own way
-            return order
-        for line in tied:
-            chosen = heap_top_k(p[line], k, threshold)
-            order[line, : len(chosen)] = chosen
-            order[line, len(chosen) :] = np.argsort(-p[line], kind="stable")[len(chosen) : k]
-        return order
 
     def _check_k(self, k: int) -> int:
         if not self.is_supervised:
@@ -161,23 +129,44 @@ class Predictions:
         >>> model.predict("how to bake bread", k=2)  # doctest: +SKIP
         (('__label__baking', '__label__bread'), array([0.71, 0.12]))
         """
+        if text.__class__ is str:  # one line: the shortest way through
+            st = self._state()
+            if k.__class__ is not int or not 0 < k <= st.nlabels:
+                k = self._check_k(k)
+            probs = np.empty(k)  # a new one: threads may share st
+            ids = st.ids if k == 1 else np.empty(k, np.int64)  # k == 1: the first is returned
+            n, first = st.predict_one(text.encode("utf-8", "surrogateescape"), st.blob, st.win,
+                                      st.wout, k, float(threshold), ids, probs)
+            names = st.names.get(on_unicode_error) or st.label_names(self, on_unicode_error)
+            if k == 1:
+                return ((names[first],), probs) if n else ((), probs[:0])
+            return tuple([names[i] for i in ids[:n].tolist()]), probs[:n]
         k = self._check_k(k)
-        single = isinstance(text, str)
-        texts: list[Any] = [text] if single else list(text)
+        texts: list[Any] = [text] if isinstance(text, str) else list(text)
         for i, t in enumerate(texts):
             if not isinstance(t, str):
                 raise TypeError(f"predict takes a str or a list of str; item {i} is "
                                 f"{type(t).__name__}")
-        ids, probs = self._top_k(self._encode_texts(texts), k, threshold)
-        names = self.get_labels(on_unicode_error=on_unicode_error)
-        out_labels, out_probs = [], []
-        for row_ids, row_probs in zip(ids, probs):
-            keep = row_ids >= 0
-            out_labels.append([names[i] for i in row_ids[keep]])
-            out_probs.append(row_probs[keep])
-        if single:
-            return tuple(out_labels[0]), out_probs[0]
-        return out_labels, [p.astype(np.float32) for p in out_probs]
+        st = self._state()
+        names = st.names.get(on_unicode_error) or st.label_names(self, on_unicode_error)
+        data = [t.encode("utf-8", "surrogateescape") for t in texts]
+        n = len(data)
+        bounds = np.zeros(n + 1, np.int64)
+        np.cumsum(np.fromiter(map(len, data), np.int64, n), out=bounds[1:])
+        ids = np.zeros((n, k), np.int64)
+        probs = np.zeros((n, k), np.float64)
+        counts = np.zeros(n, np.int64)
+        st.kernels.predict_lines(
+            np.frombuffer(b"".join(data), np.uint8), bounds, st.blob, st.win, st.wout, k,
+            float(threshold), ids, probs, counts)
+        out_labels = [[names[i] for i in row] for row in ids.tolist()]
+        out_probs = list(probs.astype(np.float32))
+        for i in np.flatnonzero(counts < k).tolist():
+            c = int(counts[i])
+            out_labels[i], out_probs[i] = out_labels[i][:c], out_probs[i][:c]
+        if isinstance(text, str):
+            return tuple(out_labels[0]), probs[0, : counts[0]].copy()
+        return out_labels, out_probs
 
     # -- evaluating -------------------------------------------------------------------------------
     def _meter(self, source: PathLike | bytes, k: int, threshold: float) -> dict[str, Any]:
@@ -239,7 +228,12 @@ class Predictions:
         """Precision, recall and F1 of each label, as fastText's ``test_label``:
         ``{label: {"precision": p, "recall": r, "f1score": f}}``; NaN where a label was never
         predicted (precision) or never given (recall)."""
-        m = self._meter(path, k, threshold)
+        return self._test_label_source(path, k, threshold)
+
+    def _test_label_source(
+        self, source: PathLike | bytes, k: int, threshold: float
+    ) -> dict[str, dict[str, float]]:
+        m = self._meter(source, k, threshold)
         out = {}
         for j, name in enumerate(self.labels):
             pred, hits, gold = int(m["label_predicted"][j]), int(m["label_hits"][j]), int(
@@ -254,3 +248,135 @@ class Predictions:
 
 def _long(a: np.ndarray) -> Tensor:
     return Tensor._wrap(np.ascontiguousarray(a, dtype=np.int64))
+
+
+class PredictState:
+    """A supervised model as the flat arrays of ``_predict_kernels`` (see its docstring), with
+    the objects they were made from (to tell when they are stale) and the decoded label
+    names."""
+
+    def __init__(self, ft: Any) -> None:
+        from . import _predict_kernels as K
+        from . import _topk_kernels as L
+        from ._hash import as_int32, fnv1a
+        from ._read_kernels import rehash
+        from ._topk import _SIGMOID_TABLE
+
+        d, a = ft._dict, ft.args
+        self.kernels = K
+        self.inp = ft.model._modules["input"]
+        self.ids = np.empty(1, np.int64)  # for k=1, written and never read (threads may share)
+        self.dict, self.args, self.qin, self.qout = d, a, ft._qinput, ft._qoutput
+        self.nlabels = nl = d.nlabels
+        self.names: dict[str, list[str]] = {}
+        buf, starts = joined(d.entries)
+        ne = len(d.entries)
+        hashes = K.entry_hashes(buf, starts) if ne else np.zeros(0, np.uint32)
+        size = 1 << max(4, (2 * ne).bit_length())  # at most half full
+        table = rehash(size, hashes, ne)
+        prefix, eos = a.label.encode("utf-8"), EOS_BYTES
+        if d.pruneidx is None:
+            pk = pv = np.zeros(0, np.int64)
+        else:
+            pk = np.fromiter(d.pruneidx.keys(), np.int64, len(d.pruneidx))
+            pv = np.fromiter(d.pruneidx.values(), np.int64, len(d.pruneidx))
+            order = np.argsort(pk)
+            pk, pv = pk[order], pv[order]
+        left, right = _tree(ft._paths, nl) if a.loss == "hs" else (np.zeros(0, np.int64),) * 2
+        model = ft.model
+        dim = a.dim
+        head = np.zeros(L.HEADER, np.int64)
+        floats, blobs = [_SIGMOID_TABLE], [buf, np.frombuffer(prefix + eos, np.uint8)]
+        for q, (i_q, i_dsub, i_qnorm, i_cent, i_ncent, i_codes, i_nsubq, i_norms) in (
+            (ft._qinput, (L.H_QIN, L.H_DSUB, L.H_QNORM, L.H_CENT, L.H_NCENT, L.H_QCODES,
+                          L.H_NSUBQ, L.H_QN)),
+            (ft._qoutput, (L.H_QOUT, L.H_ODSUB, L.H_OQNORM, L.H_OCENT, L.H_ONCENT, L.H_QOCODES,
+                           L.H_ONSUBQ, L.H_QON)),
+        ):
+            if q is None:
+                continue
+            head[i_q], head[i_dsub], head[i_qnorm] = 1, q.pq.dsub, int(q.qnorm)
+            head[i_nsubq] = q.codes.shape[1]
+            head[i_cent] = sum(map(len, floats))
+            floats.append(q.pq.centroids)
+            head[i_ncent] = sum(map(len, floats))
+            floats.append(q._norms())
+            head[i_codes] = sum(map(len, blobs))
+            blobs.append(np.ascontiguousarray(q.codes, np.uint8).ravel())
+            head[i_norms] = sum(map(len, blobs))
+            blobs.append(q.norm_codes if q.qnorm else np.zeros(0, np.uint8))
+        u8 = np.concatenate(blobs).astype(np.uint8)
+        qf = np.concatenate(floats).astype(np.float32)
+        self.w_in = None
+        if ft._qinput is None:
+            self.w_in = model._modules["input"]._parameters["weight"]._data
+            self.win = np.ascontiguousarray(self.w_in, np.float32)
+        else:
+            self.win = np.zeros((1, dim), np.float32)
+        self.w_out = model._modules["output"]._parameters["weight"]._data
+        self.wout = np.ascontiguousarray(self.w_out, np.float32)
+        if ft._qoutput is not None:  # the codes answer (fastText's arithmetic)
+            self.wout = np.zeros((1, dim), np.float32)
+        tables = [starts.astype(np.int64), hashes.astype(np.int64), table.astype(np.int64),
+                  pk, pv, left, right]
+        at = L.HEADER
+        for slot, t in zip((L.H_PTR, L.H_HASH, L.H_TABLE, L.H_PKEYS, L.H_PVALS, L.H_LEFT,
+                            L.H_RIGHT), tables):
+            head[slot] = at
+            at += len(t)
+        head[L.H_NWORDS], head[L.H_NLABELS], head[L.H_DIM] = d.nwords, nl, dim
+        head[L.H_MINN], head[L.H_MAXN], head[L.H_BUCKET] = a.minn, a.maxn, a.bucket
+        head[L.H_NGRAMS] = a.wordNgrams
+        head[L.H_LOSS] = {"softmax": L.SOFTMAX, "hs": L.HS}.get(a.loss, L.SIGMOID)
+        head[L.H_PRUNED], head[L.H_NPRUNE] = int(d.pruneidx is not None), len(pk)
+        head[L.H_TSIZE] = size
+        head[L.H_PREFIX], head[L.H_PREFIXLEN] = len(buf), len(prefix)
+        head[L.H_EOS], head[L.H_EOSLEN] = len(buf) + len(prefix), len(eos)
+        eos_id = d.index.get(eos, -1)  # the </s> ending each line: a word, known or not
+        head[L.H_EOSWORD] = eos_id < d.nwords if eos_id >= 0 else not eos.startswith(prefix)
+        head[L.H_EOSID] = eos_id if 0 <= eos_id < d.nwords else -1
+        head[L.H_EOSHASH] = as_int32(fnv1a(eos))
+        ints = np.concatenate([head] + tables)
+        # one array for the kernels (each array argument costs a call ~0.1 us): ints, qf, u8
+        ints[L.H_NINTS], ints[L.H_QFAT], ints[L.H_QFLEN] = len(ints), 8 * len(ints), len(qf)
+        ints[L.H_U8AT] = 8 * len(ints) + 4 * len(qf)
+        self.blob = np.concatenate([ints.view(np.uint8), qf.view(np.uint8), u8])
+        self.predict_one = _entry_point(K.predict_one, self.blob, self.win, self.wout)
+
+    def label_names(self, ft: Any, on_unicode_error: str) -> list[str]:
+        names = self.names[on_unicode_error] = ft.get_labels(on_unicode_error=on_unicode_error)
+        return names
+
+
+def _entry_point(kernel: Any, blob: np.ndarray, win: np.ndarray, wout: np.ndarray) -> Any:
+    """``kernel`` (``predict_one``) without numba's dispatch (the types of its arguments are
+    fixed: they are looked up once, here), or ``kernel`` itself if numba hides the compiled
+    function."""
+    args = (b"", blob, win, wout, 1, 0.0, np.empty(1, np.int64), np.empty(1))
+    want = kernel(*args)  # compiles, or loads from the cache
+    try:
+        from numba import typeof
+
+        entry = kernel.overloads[tuple(typeof(a) for a in args)].entry_point
+        if entry(*args) == want:
+            return entry
+    except Exception:  # noqa: BLE001  (another numba: the dispatcher does as well)
+        pass
+    return kernel
+
+
+def _tree(paths: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The children of each node of fastText's Huffman tree (leaves: the labels ``0..n-1``,
+    then the inner nodes, the root last; -1 for none) from ``_network.huffman_paths``."""
+    ptr, nodes, codes = paths
+    left = np.full(max(2 * n - 1, 1), -1, np.int64)
+    right = left.copy()
+    steps = np.arange(nodes.size)
+    label = np.repeat(np.arange(n), np.diff(ptr))
+    first = steps == ptr[label]
+    child = np.where(first, label, n + nodes[np.maximum(steps - 1, 0)])
+    parent = n + nodes.astype(np.int64)
+    is_right = codes == 1
+    right[parent[is_right]] = child[is_right]
+    left[parent[~is_right]] = child[~is_right]
+    return left, right

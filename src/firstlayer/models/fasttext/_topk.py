@@ -7,6 +7,9 @@
   decided by its heap (``Loss::findKBest``: ``std::push_heap``/``pop_heap`` on
   ``(log(p + 1e-5), label)`` pairs, then ``std::sort_heap``); this replays libstdc++'s heap
   step by step. Lines without ties never need it.
+
+``_topk_kernels`` is the compiled version ``predict`` runs (every line, ties or not); this is
+the readable reference, and ``_queries`` uses its heap for nearest neighbours.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from typing import Any
 
@@ -72,8 +73,10 @@ def train_supervised(
             epochs.
         dim: the size of the word vectors (and of the hidden vector).
         epoch: passes over the file.
-        minCount, minCountLabel: words (labels) seen fewer times are left out.
-        minn, maxn: lengths of the character n-grams of each word (0: none, the default).
+        minCount: words seen fewer times are left out.
+        minCountLabel: labels seen fewer times are left out.
+        minn: the shortest character n-grams of each word (0: none, the default).
+        maxn: the longest character n-grams of each word (0: none, the default).
         neg: negative labels sampled per example (``loss="ns"``).
         wordNgrams: the longest word n-gram used (2: words and bigrams).
         loss: ``"softmax"`` (default), ``"ns"`` (negative sampling), ``"ova"`` (one-vs-all:
@@ -83,7 +86,8 @@ def train_supervised(
             when ``wordNgrams == 1`` and ``maxn == 0``.
         thread: Hogwild threads (default: the number of CPUs minus one, as fastText).
         lrUpdateRate: a thread publishes its progress every this many tokens.
-        ws, t: unused by supervised models (kept for fastText's signature).
+        ws: unused by supervised models (kept for fastText's signature).
+        t: unused by supervised models (kept for fastText's signature).
         label: the label prefix.
         verbose: 0 silent, 1 a summary, 2 progress (words/sec/thread, lr, loss, ETA) on stderr.
         pretrainedVectors: a word-vector text file (``.vec``) whose vectors start the words'
@@ -91,7 +95,10 @@ def train_supervised(
         seed: the seed of the initial matrix and of each thread's draws. With ``thread=1``
             the same seed gives the same model.
         **aliases: fastText's other spellings (``min_count``, ``word_ngrams``,
-            ``lr_update_rate``, ``label_prefix``, ``pretrained_vectors``).
+            ``lr_update_rate``, ``label_prefix``, ``pretrained_vectors``), and fastText's
+            autotune arguments (``autotuneValidationFile``, ``autotuneMetric``,
+            ``autotunePredictions``, ``autotuneDuration``, ``autotuneModelSize``: the
+            search of ``_autotune``).
 
     Returns:
         A :class:`FastText` model.
@@ -106,13 +113,16 @@ def train_supervised(
     >>> model.test("valid.txt")  # doctest: +SKIP
     (3000, 0.62, 0.62)
     """
-    args = from_call(
-        dict(lr=lr, dim=dim, ws=ws, epoch=epoch, minCount=minCount, minCountLabel=minCountLabel,
-             minn=minn, maxn=maxn, neg=neg, wordNgrams=wordNgrams, loss=loss, bucket=bucket,
-             thread=thread, lrUpdateRate=lrUpdateRate, t=t, label=label, verbose=verbose,
-             pretrainedVectors=pretrainedVectors, seed=seed),
-        aliases,
-    )
+    values = dict(lr=lr, dim=dim, ws=ws, epoch=epoch, minCount=minCount,
+                  minCountLabel=minCountLabel, minn=minn, maxn=maxn, neg=neg,
+                  wordNgrams=wordNgrams, loss=loss, bucket=bucket, thread=thread,
+                  lrUpdateRate=lrUpdateRate, t=t, label=label, verbose=verbose,
+                  pretrainedVectors=pretrainedVectors, seed=seed)
+    if any(name.startswith("autotune") for name in aliases):  # fastText's autotune* arguments
+        from ._autotune import train_autotuned
+
+        return train_autotuned(input, values, aliases)
+    args = from_call(values, aliases)
     path = check_readable(input, "training file")
 
     start = time.perf_counter()
@@ -233,6 +243,10 @@ def _uniform_init(w: np.ndarray, bound: float, seed: int, threads: int) -> None:
     run_threads(fill, threads)
 
 
+# autotune's end (time.perf_counter()), for the trainings of the thread that set it
+autotune_clock = threading.local()
+
+
 def _fit(model: FastText, ex: Lines, total_tokens: int, start: float) -> None:
     """Train ``model`` on the examples: ``thread`` Hogwild threads, progress on stderr."""
     from . import _train_kernels as K
@@ -268,12 +282,20 @@ def _fit(model: FastText, ex: Lines, total_tokens: int, start: float) -> None:
     def stop() -> None:
         arrays.counters[0, 0] = total_tokens  # every worker stops at its next example
 
+    timed_out: list[bool] = []
+    deadline = getattr(autotune_clock, "deadline", None)
+
     def progress() -> None:
+        if deadline is not None and time.perf_counter() > deadline and not timed_out:
+            timed_out.append(True)  # autotune's time is up: stop this trial
+            stop()
         if args.verbose > 1:
             _print_progress(args, arrays.counters, arrays.stats, total_tokens, train_start,
                             final=False)
 
     run_threads(work, threads, stop=stop, poll=progress)
+    if timed_out:
+        raise TimeoutError("the autotune duration ran out during this training")
     # a non-finite input row would reach the losses and the output matrix: checking those is
     # enough, and cheap (the input matrix can be gigabytes)
     if not (np.isfinite(arrays.stats[:, 0]).all() and np.isfinite(arrays.w_out).all()):

@@ -102,10 +102,12 @@ def train_unsupervised(
         dim: the size of the vectors.
         ws: the largest window half-width (each position draws one in ``1..ws``).
         epoch: passes over the file.
-        minCount: words seen fewer times are left out. minCountLabel: the same for labels
-            (tokens starting with ``label``), which count as tokens but are not trained.
-        minn, maxn: lengths of the character n-grams of ``"<" + word + ">"`` (``maxn=0``:
-            none; the word is then its own row only, and ``bucket`` becomes 0, as fastText).
+        minCount: words seen fewer times are left out.
+        minCountLabel: the same for labels (tokens starting with ``label``), which count as
+            tokens but are not trained.
+        minn: the shortest character n-grams of ``"<" + word + ">"``.
+        maxn: the longest character n-grams of ``"<" + word + ">"`` (``maxn=0``: none; the
+            word is then its own row only, and ``bucket`` becomes 0, as fastText).
         neg: words drawn per step as negatives (``loss="ns"``), in proportion to count^0.5.
         wordNgrams: unused by word vectors (kept for fastText's signature).
         loss: ``"ns"`` (negative sampling), ``"hs"`` (hierarchical softmax over a Huffman tree

@@ -143,7 +143,8 @@ def cosine_similarity(
     is not differentiated (the gradient goes through the norm as if unclamped).
 
     Args:
-        x1, x2: floating point tensors that broadcast together.
+        x1: a floating point tensor.
+        x2: a floating point tensor that broadcasts with ``x1``.
         dim: the dim that holds the vectors (of the broadcast shape).
         eps: the smallest norm divided by.
 
@@ -181,7 +182,8 @@ def pairwise_distance(
     """The p-norm distance ``||x1 - x2 + eps||_p`` along the last dim (inputs broadcast).
 
     Args:
-        x1, x2: floating point tensors that broadcast together.
+        x1: a floating point tensor.
+        x2: a floating point tensor that broadcasts with ``x1``.
         p: the norm's exponent.
         eps: added to the difference (as torch does), so equal vectors have a gradient.
         keepdim: keep the last dim, of size 1.

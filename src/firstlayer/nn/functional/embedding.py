@@ -14,7 +14,7 @@ import numpy as np
 
 from ... import _backend
 from ..._errors import TypeRuntimeError, ValueRuntimeError
-from ..._mapped import warn_dense_table_grad
+from ..._mapped import prepare_lookup, warn_dense_table_grad
 from ...autograd import no_grad
 from ...sparse import RowSparseTensor
 from ...tensor import Tensor
@@ -129,6 +129,7 @@ def embedding(
     if max_norm is not None:
         with no_grad():
             _renorm_(W, ids, max_norm, norm_type, getattr(weight, "_frozen_rows", None))
+    prepare_lookup(W, ids)  # a memory-mapped table: random-access advice, parallel reads
     out = _backend.gather_rows(W, ids)
 
     def backward(g: np.ndarray) -> tuple:

@@ -24,7 +24,7 @@ import numpy as np
 
 from ... import _backend
 from ..._errors import TypeRuntimeError, ValueRuntimeError
-from ..._mapped import warn_dense_table_grad
+from ..._mapped import prepare_lookup, warn_dense_table_grad
 from ...autograd import no_grad
 from ...sparse import RowSparseTensor
 from ...tensor import Tensor
@@ -294,6 +294,7 @@ def _sum_mean_forward(
         data = np.ones(nnz, dtype=W.dtype)
     else:
         data = psw[:nnz] if bags.positions is None else psw[bags.positions]
+    prepare_lookup(W, bags.ids)  # a memory-mapped table: random-access advice, parallel reads
     out = _backend.csr_matmul(bags.indptr, bags.ids, data, W)  # (B, D): A @ W
     lens = bags.lens
     if mean:

@@ -138,7 +138,8 @@ def nll_loss(
         weight: ``(C,)`` per-class weights.
         reduction: ``"mean"`` divides by the sum of the weights of the non-ignored targets (as
             torch does: nan when every target is ignored), ``"sum"``, or ``"none"``.
-        size_average, reduce: deprecated, as in torch (they override ``reduction``).
+        size_average: deprecated, as in torch (overrides ``reduction``).
+        reduce: deprecated, as in torch (overrides ``reduction``).
 
     Shape: input ``(N, C)``, ``(C,)`` or ``(N, C, d1, ...)``; target ``(N)``, ``()`` or
     ``(N, d1, ...)`` of ids in ``[0, C)``; output ``()``, or the target's shape for ``"none"``.
@@ -234,7 +235,8 @@ def cross_entropy(
         reduction: ``"mean"`` (over the weights of the kept targets for ids, over the
             ``N*d1*...`` rows for probabilities), ``"sum"`` or ``"none"``.
         label_smoothing: ε in ``[0, 1]``.
-        size_average, reduce: deprecated, as in torch (they override ``reduction``).
+        size_average: deprecated, as in torch (overrides ``reduction``).
+        reduce: deprecated, as in torch (overrides ``reduction``).
 
     Shape: input ``(N, C)`` or ``(C,)`` or ``(N, C, d1, ...)``; target ids ``(N)``, ``()``,
     ``(N, d1, ...)``, or probabilities of the input's shape.
@@ -352,7 +354,8 @@ def binary_cross_entropy_with_logits(
         pos_weight: a weight of the positive examples broadcast to the input's shape, usually
             ``(C,)`` for ``(N, C)`` multi-label targets (no gradient, as torch).
         reduction: ``"mean"`` (over all elements), ``"sum"`` or ``"none"``.
-        size_average, reduce: deprecated, as in torch.
+        size_average: deprecated, as in torch.
+        reduce: deprecated, as in torch.
 
     Shape: input and target ``(*)``; output ``()`` or ``(*)`` for ``"none"``.
 

@@ -32,7 +32,8 @@ def layer_norm(
     Args:
         input: a floating point tensor whose trailing dims equal ``normalized_shape``.
         normalized_shape: the trailing shape to normalise over (an int for one dim).
-        weight, bias: optional tensors of shape ``normalized_shape``.
+        weight: an optional tensor of shape ``normalized_shape``.
+        bias: an optional tensor of shape ``normalized_shape``.
         eps: added to the variance, so a constant sample doesn't divide by 0.
 
     Shape: input ``(*, *normalized_shape)`` -> output of the same shape.

@@ -25,7 +25,8 @@ class Conv1d(Module):
     filters of ``kernel_size`` taps slid along the last dim; see ``F.conv1d``.
 
     Args:
-        in_channels, out_channels: channels of the input and of the output.
+        in_channels: channels of the input.
+        out_channels: channels of the output.
         kernel_size: the filter's length.
         stride: the step between windows.
         padding: an int added on both sides, ``"valid"`` (0) or ``"same"`` (output as long

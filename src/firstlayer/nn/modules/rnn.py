@@ -250,7 +250,7 @@ def _check_stack_args(
 class RNN(RNNBase):
     """An Elman RNN: ``h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)``, ``act`` tanh or relu.
 
-    Args:
+    Other Parameters:
         input_size: features of each step's input.
         hidden_size: features of the hidden state.
         num_layers: stacked layers (each reads the previous one's output).
@@ -493,7 +493,8 @@ class RNNCell(RNNCellBase):
     """One step of an Elman RNN: ``h' = act(W_ih x + b_ih + W_hh h + b_hh)``.
 
     Args:
-        input_size, hidden_size: features of the input and of the hidden state.
+        input_size: features of the input.
+        hidden_size: features of the hidden state.
         bias: learn ``b_ih`` and ``b_hh``.
         nonlinearity: ``'tanh'`` or ``'relu'``.
 

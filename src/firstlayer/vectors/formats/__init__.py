@@ -7,6 +7,7 @@ format                 layout                                            written
 ``"glove"``            text without the header                           GloVe
 ``"word2vec-binary"``  header, then ``word`` + space + dim raw float32   word2vec, gensim
 ``"cache"``            a directory: ``vectors.npy`` + ``keys.txt``       firstlayer
+``"gensim"``           gensim's ``save()``: a pickle (+ ``.npy`` beside)  gensim (read only)
 =====================  ================================================  ======================
 
 Text and binary files may be gzip/bz2/xz compressed: detected from the bytes when loading,
@@ -179,6 +180,14 @@ def load_vectors(
 
     head, compression = read_head(p)
     found = sniff_format(head, name)
+    if found == "gensim" or format == "gensim":
+        if found != format and format != "auto":
+            raise VectorFileError(f"{name} is a {found} file, not {format}: use format='auto'")
+        from .gensim_pickle import load_gensim_vectors
+
+        keys, vectors, report, _ = load_gensim_vectors(
+            p, limit=limit, vocab=vocab, lower_case_backup=lower_case_backup, dtype=dt)
+        return keys, vectors, report
     if found == "fasttext-bin" or format == "fasttext-bin":
         if found != format and format != "auto":
             raise VectorFileError(f"{name} is a {found} file, not {format}: use format='auto'")

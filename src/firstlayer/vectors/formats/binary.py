@@ -6,11 +6,11 @@ little-endian float32 values (``4 * dim`` raw bytes). The C tool also writes a n
 vector; gensim does not; both are read (a newline before a word is skipped).
 
 Words have no length prefix, so records can only be found one after the other. A compiled loop
-(:mod:`._binary_kernels`, numba, imported on the first read) walks a batch of records: it notes
-each word's span, gathers the words into one ``"\\n"``-joined buffer (decoded with a single
-``bytes.decode``) and, when every row is kept as float32, copies each vector straight into the
-output matrix in the same pass. Otherwise (``vocab=``, another ``dtype``) the kept rows are
-copied once the batch's keys have been chosen.
+(:mod:`._kernels`: C, or numba's :mod:`._binary_kernels`, loaded on the first read) walks a
+batch of records: it notes each word's span, gathers the words into one ``"\\n"``-joined
+buffer (decoded with a single ``bytes.decode``) and, when every row is kept as float32, copies
+each vector straight into the output matrix in the same pass. Otherwise (``vocab=``, another
+``dtype``) the kept rows are copied once the batch's keys have been chosen.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from ._decode import decode_words
 from ._rows import GrowingRows
 from ._select import RowSelector
 from .detect import UTF8_BOM, parse_header
-from .errors import TruncatedVectorFileError, VectorFileError
+from .errors import TruncatedVectorFileError, VectorDecodeError, VectorFileError
 
 BLOCK_BYTES = 1 << 21  # bytes read at a time from a compressed file
 _HEAD_BYTES = 1 << 12  # the header line is found in the first bytes
@@ -105,7 +105,7 @@ def _append_vectors(rows: GrowingRows, data: np.ndarray, spaces: np.ndarray, rec
     """Append the vectors after ``spaces`` (``(k,)`` offsets into ``data``) to ``rows``, a few
     hundred KB at a time through a float32 scratch block (copies that stay in cache are several
     times faster than one big one; ``rows`` converts to its dtype)."""
-    from . import _binary_kernels as kernels
+    from . import _kernels as kernels
 
     step = max(1, _COPY_ROWS_BYTES // record)
     scratch = np.empty((min(step, spaces.size), record // 4), dtype=_FILE_F32)
@@ -130,7 +130,7 @@ def read_binary(
     plain file itself if it is not compressed (then it is memory-mapped). Returns ``(keys,
     matrix, report fields)``."""
     with _Source(stream, raw) as source:
-        from . import _binary_kernels as kernels  # numba: imported on first use only
+        from . import _kernels as kernels  # C (or numba): loaded on first use only
 
         head = bytes(source.buf[:_HEAD_BYTES])
         bom = len(UTF8_BOM) if head.startswith(UTF8_BOM) else 0
@@ -250,12 +250,13 @@ def _decode(
     repaired."""
 
     def invalid(i: int, word: bytes, bad: bytes) -> Exception:
-        return VectorFileError(
+        return VectorDecodeError(  # also a UnicodeDecodeError, as gensim raises
             f"{name}, byte {start + int(starts[i]):,}: the bytes {bad!r} (in the word "
             f"{word[:60]!r}) are not valid {encoding}. To load the file anyway pass "
             "unicode_errors='replace' (or 'ignore'); if the words are in another "
             "encoding, pass it, e.g. encoding='latin-1'. (Garbage words can also mean "
-            "the header's dim is wrong.)"
+            "the header's dim is wrong.)",
+            word, encoding,
         )
 
     def words() -> list[bytes]:
@@ -275,12 +276,14 @@ def check_binary_keys(keys: Sequence[str]) -> None:
 
 
 def write_binary(
-    out: IO[bytes], keys: Sequence[str], vectors: np.ndarray, *, encoding: str
+    out: IO[bytes], keys: Sequence[str], vectors: np.ndarray, *, encoding: str,
+    header: bool = True,
 ) -> None:
-    """Write the header and one ``word<space><float32 bytes>`` record per vector (gensim's
-    layout: no newline after the vector)."""
+    """Write the header (if ``header``) and one ``word<space><float32 bytes>`` record per
+    vector (gensim's layout: no newline after the vector)."""
     count, dim = vectors.shape
-    out.write(f"{count} {dim}\n".encode())
+    if header:
+        out.write(f"{count} {dim}\n".encode())
     record = 4 * dim
     for lo in range(0, count, _ROWS_PER_WRITE):
         data = np.ascontiguousarray(vectors[lo : lo + _ROWS_PER_WRITE], dtype="<f4").tobytes()

@@ -8,6 +8,8 @@
   little-endian float32 values as raw bytes.
 * ``"fasttext-bin"``: a fastText model (``.bin``), told by its magic number 793712314; read
   by :mod:`firstlayer.vectors.fasttext` (words and the character n-grams of unseen words).
+* ``"gensim"``: a file gensim's ``save()`` wrote (a pickle naming a gensim class, arrays
+  maybe beside it), read without unpickling by :mod:`.gensim_pickle`; other pickles are refused.
 
 Compression (gzip/bz2/xz) is detected first, from the magic bytes, and the rest is read from
 the decompressed bytes. Files that are something else entirely (a pickle, a ``.npy``, UTF-16
@@ -21,9 +23,11 @@ from pathlib import Path
 
 from ._open import read_head
 from .errors import VectorFileError
+from .gensim_pickle import is_pickle, looks_like_gensim
 
 FORMATS = ("word2vec", "glove", "word2vec-binary", "cache")  # the formats written
-READ_FORMATS = (*FORMATS, "fasttext-bin")  # fastText's model file: read, not written
+# fastText's model file and gensim's save(): read, not written
+READ_FORMATS = (*FORMATS, "fasttext-bin", "gensim")
 CACHE_MARKER = "firstlayer-vectors-cache"
 CACHE_META = "meta.json"
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -62,11 +66,11 @@ def _foreign(head: bytes) -> str | None:
         return "a NumPy .npy array (save vectors with their keys: format='cache')"
     if head.startswith(b"PK\x03\x04"):
         return "a zip archive (.zip/.npz): unzip it first"
-    if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
+    if is_pickle(head) or head[:1] == b"\x80":
         return (
-            "a Python pickle (gensim's KeyedVectors.save() / model.save()); firstlayer never "
-            "unpickles files (that can run code): in gensim, call "
-            "kv.save_word2vec_format(path) and load that"
+            "a Python pickle that is not a gensim model or KeyedVectors; firstlayer never "
+            "unpickles files (that can run code), and reads only gensim's save() files (their "
+            "word vectors, without running the pickle)"
         )
     if head.startswith(b"\x89HDF"):
         return "an HDF5 file"
@@ -85,6 +89,8 @@ def sniff_format(head: bytes, name: str = "the file") -> str:
     """
     if head.startswith(_FASTTEXT_MAGIC):
         return "fasttext-bin"
+    if looks_like_gensim(head):
+        return "gensim"
     bom = head.startswith(UTF8_BOM)
     head = head.removeprefix(UTF8_BOM)
     if not head.strip():
@@ -231,8 +237,8 @@ def is_cache(path: str | os.PathLike) -> bool:
 
 def detect_format(path: str | os.PathLike) -> str:
     """The format of the vector file (or cache directory) at ``path``: one of
-    ``"word2vec"``, ``"glove"``, ``"word2vec-binary"``, ``"fasttext-bin"``, ``"cache"``; from
-    the content.
+    ``"word2vec"``, ``"glove"``, ``"word2vec-binary"``, ``"fasttext-bin"``, ``"gensim"``,
+    ``"cache"``; from the content.
 
     >>> import tempfile, os
     >>> path = os.path.join(tempfile.mkdtemp(), "v.txt")

@@ -4,10 +4,11 @@ line; fastText's ``.vec``) and ``"glove"`` (the same lines, no header).
 Reading works on blocks of ~0.5 MB of whole lines, never on one line at a time:
 
 1. Find the block's newlines (one ``np.flatnonzero``).
-2. Parse every line in one compiled loop (:mod:`._text_kernels`): in each line the **last
-   ``dim`` tokens are the vector** and everything before them is the word, so words may contain
-   spaces (GloVe 840B has ``"New York"``-like keys) or non-breaking/full-width spaces (never
-   split: only ASCII whitespace separates tokens). Numbers are parsed exactly as ``float()``
+2. Parse every line in one compiled loop (:mod:`._kernels`: C, or numba's
+   :mod:`._text_kernels`): in each line the **last ``dim`` tokens are the vector** and
+   everything before them is the word, so words may contain spaces (GloVe 840B has
+   ``"New York"``-like keys) or non-breaking/full-width spaces (never split: only ASCII
+   whitespace separates tokens). Numbers are parsed exactly as ``float()``
    parses them; the rare token the loop does not handle (``nan``, 20 digits) is left to
    ``float()`` here.
 3. Decode the words of the block at once, keep only the rows wanted (``limit``, ``vocab``,
@@ -16,7 +17,8 @@ Reading works on blocks of ~0.5 MB of whole lines, never on one line at a time:
 Step 2 runs on worker threads, a few blocks ahead (the loop releases the GIL); steps 1 and 3
 stay in file order on the calling thread, so errors are reported in file order.
 
-Writing formats a block of rows in one compiled pass (:mod:`._format_kernels`): the same
+Writing formats a block of rows in one compiled pass (:mod:`._kernels`: C, or numba's
+:mod:`._format_kernels`): the same
 digits gensim writes (``str(np.float32(v))``, the shortest that reads back exactly), byte for
 byte.
 """
@@ -36,7 +38,7 @@ from ._decode import decode_words
 from ._rows import GrowingRows
 from ._select import RowSelector
 from .detect import UTF8_BOM, parse_header
-from .errors import TruncatedVectorFileError, VectorFileError
+from .errors import TruncatedVectorFileError, VectorDecodeError, VectorFileError
 
 BLOCK_BYTES = 1 << 19  # read this much text at a time (then cut at the last newline)
 _DIM_SAMPLE_LINES = 1000  # lines used to infer dim when there is no header
@@ -99,7 +101,7 @@ class _Block:
         buf: the block's bytes (uint8), whole lines.
         lo, hi: each line is ``buf[lo[i]:hi[i]]`` (``hi`` is its newline), shape (lines,).
         values: ``(lines, dim)`` numbers; key_s, key_e: each line's word is
-            ``buf[key_s[i]:key_e[i]]``; status: ``_text_kernels.OK``/``BLANK``/``SHORT``/
+            ``buf[key_s[i]:key_e[i]]``; status: ``_kernels.OK``/``BLANK``/``SHORT``/
             ``SLOW`` per line.
     """
 
@@ -116,12 +118,12 @@ class _Block:
 
     def counts(self) -> np.ndarray:
         """Tokens per line (0 for a blank line), shape (lines,)."""
-        from . import _text_kernels as kernels  # numba: imported on first use only
+        from . import _kernels as kernels  # C (or numba): loaded on first use only
 
         return kernels.count_tokens(self.buf, self.lo, self.hi)
 
     def parse(self, dim: int, dtype: np.dtype) -> _Block:
-        from . import _text_kernels as kernels
+        from . import _kernels as kernels
 
         n = self.lines
         # float16 (and any other) through float64: one rounding from float()'s double
@@ -153,9 +155,10 @@ _FIX = "correct or delete the line, or pass on_bad_lines='skip' to load the othe
 class _BadLine(Exception):
     """A line that is not ``word x1 ... xdim``: its number and what is wrong with it."""
 
-    def __init__(self, line: int, message: str) -> None:
+    def __init__(self, line: int, message: str, word: bytes | None = None) -> None:
         super().__init__(line, message)
         self.line, self.message = line, message
+        self.word = word  # the key's bytes when they are not valid in the encoding
 
 
 class _TextReader:
@@ -190,6 +193,7 @@ class _TextReader:
             f"the bytes {bad!r} (in the word {key[:60]!r}) are not valid {self.encoding}. "
             "To load the file anyway pass unicode_errors='replace' (or 'ignore'); if "
             f"the file is not {self.encoding}, pass its encoding, e.g. encoding='latin-1'",
+            word=key,
         )
 
     def _decode(self, raw: list[memoryview], line_numbers: np.ndarray) -> tuple[list[str], list]:
@@ -225,7 +229,7 @@ class _TextReader:
         its fast form (``SLOW``: ``nan``, ``inf``, 20 digits, or not a number) or a word with
         spaces (``SPACED``). Returns the ``dim`` numbers through ``float()`` (``None``: the
         loop's values stand), or raises :class:`_BadLine`."""
-        from ._text_kernels import SHORT, SPACED
+        from ._kernels import SHORT, SPACED
 
         tokens = line.split()
         dim = self.dim
@@ -263,7 +267,7 @@ class _TextReader:
         their words and pick the rows to keep: their ``(rows, dim)`` values, or ``None`` if no
         row is kept. A bad line raises (``on_bad_lines="error"``, the first in the file) or is
         left out and noted in ``bad_lines``."""
-        from ._text_kernels import BLANK, OK
+        from ._kernels import BLANK, OK
 
         status = block.status
         lines = np.arange(block.lines)
@@ -300,6 +304,11 @@ class _TextReader:
                 lines = lines[good]
         if bad:
             if self.on_bad_lines == "error":
+                if bad[0].word is not None:  # also a UnicodeDecodeError, as gensim raises
+                    raise VectorDecodeError(
+                        f"{self.name}, line {bad[0].line:,}: {bad[0].message}", bad[0].word,
+                        self.encoding,
+                    )
                 raise self._error(bad[0].line, bad[0].message)
             self.bad_lines.extend(b.line for b in bad)
             if lines.size == 0:
@@ -533,9 +542,9 @@ def check_text_keys(keys: Sequence[str]) -> None:
 
 def _float32_lines(names: list[bytes], block: np.ndarray) -> bytes | memoryview:
     """The lines of a float32 block, every number as ``str(np.float32(v))`` (gensim's text):
-    one compiled pass (:mod:`._format_kernels`, imported here so that importing the package
-    does not import numba); the rare number it leaves (see there) is formatted by NumPy."""
-    from . import _format_kernels as kernels
+    one compiled pass (:mod:`._kernels`: C, or numba's :mod:`._format_kernels`, loaded here on
+    first use); the rare number it leaves (see there) is formatted by NumPy."""
+    from . import _kernels as kernels
 
     block = np.ascontiguousarray(block, dtype=np.float32)
     rows, dim = block.shape
