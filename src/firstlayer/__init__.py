@@ -193,7 +193,9 @@ __all__ = [
 # trainers' compiled kernels, torch interop, the picture): loaded on first attribute access, so
 # `firstlayer.vectors.load(...)` works after a bare `import firstlayer` (as `torch.nn` does)
 # while `import firstlayer` stays light.
-_LAZY_SUBMODULES = ("demo", "interop", "models", "plot", "serialization", "vectors")
+_LAZY_SUBMODULES = (
+    "demo", "interop", "models", "plot", "projector", "serialization", "vectors",
+)
 
 
 def __getattr__(name: str) -> object:
