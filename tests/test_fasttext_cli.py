@@ -72,16 +72,20 @@ def trained(tmp_path_factory) -> str:
     if real_fasttext is None:
         pytest.skip("fasttext-numpy2 missing")
     path = tmp_path_factory.mktemp("ft") / "sg.bin"
-    for _ in range(30):  # fastText may read uninitialised memory ("Encountered NaN"): retry
-        try:
-            model = real_fasttext.train_unsupervised(
-                str(FIXTURES / "plain.txt"), model="skipgram", dim=6, epoch=2, minn=2, maxn=4,
-                bucket=400, thread=4, verbose=0, minCount=2)
-            break
-        except RuntimeError:
-            continue
-    model.save_model(str(path))
-    return str(path)
+    # fastText may read uninitialised memory and stop with "Encountered NaN"; inside a long test
+    # process (dirty heap) that happened 30 times in a row, so train in fresh processes.
+    script = (
+        "import sys, fasttext\n"
+        "m = fasttext.train_unsupervised(sys.argv[1], model='skipgram', dim=6, epoch=2, minn=2,"
+        " maxn=4, bucket=400, thread=4, verbose=0, minCount=2)\n"
+        "m.save_model(sys.argv[2])\n"
+    )
+    for _ in range(20):
+        done = subprocess.run([sys.executable, "-c", script, str(FIXTURES / "plain.txt"),
+                               str(path)], capture_output=True, text=True)
+        if done.returncode == 0:
+            return str(path)
+    pytest.fail(f"fastText failed to train 20 times; last error: {done.stderr[-500:]}")
 
 
 @pytest.mark.parametrize("name", [*MODELS, "trained"])
@@ -143,9 +147,17 @@ def _answers(lines: list[bytes]) -> list[tuple[float, str]]:
     return pairs
 
 
-def _same_answers(ours: list[tuple[float, str]], theirs: list[tuple[float, str]]) -> None:
-    assert [w for _, w in ours] == [w for _, w in theirs]
+def _same_answers(ours: list[tuple[float, str]], theirs: list[tuple[float, str]],
+                  wider: list[tuple[float, str]] = ()) -> None:
+    """The same scores; the same words, but where two words tie within float32 rounding (a
+    model fastText trained here with threads can have such ties), either may come first: then
+    ours must be among fastText's ``wider`` answers (all words) with the same score."""
     np.testing.assert_allclose([s for s, _ in ours], [s for s, _ in theirs], atol=2e-6)
+    alternatives = {w: s for s, w in wider}
+    for (score, word), (_, their_word) in zip(ours, theirs):
+        if word != their_word:
+            assert word in alternatives, (word, their_word)
+            assert abs(alternatives[word] - score) <= 2e-6, (word, their_word)
 
 
 @pytest.mark.parametrize("name", ["skipgram", "cbow", "trained"])
@@ -158,7 +170,8 @@ def test_nn_prompts_and_answers_as_fasttext(name, trained, capsysbinary, monkeyp
     assert status == 0 and out.startswith(prompt) and out.endswith(prompt)
     assert blocks[0] == b"" and blocks[-1] == b"" and len(blocks) == 5
     for word, block in zip(["t0w1", "n3", "zzzq"], blocks[1:-1]):
-        _same_answers(_answers(block.split(b"\n")[:-1]), ft.get_nearest_neighbors(word, k=4))
+        _same_answers(_answers(block.split(b"\n")[:-1]), ft.get_nearest_neighbors(word, k=4),
+                      ft.get_nearest_neighbors(word, k=1000))
     # the default k is fastText's 10
     _, out, _ = run(capsysbinary, monkeypatch, "nn", path, stdin=b"n3")
     assert out.count(b"\n") == 10
