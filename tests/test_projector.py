@@ -186,19 +186,14 @@ def test_pca_of_the_unit_vectors_with_variance_shares() -> None:
     assert data["variance"].startswith("PCA") and f"{share[0]:.1%}" in data["variance"]
 
 
-def test_tsne_and_umap_place_every_point() -> None:
+@pytest.mark.parametrize("name,module", [("tsne", "sklearn"), ("umap", "umap")])
+def test_tsne_and_umap_place_every_point(name: str, module: str) -> None:
+    pytest.importorskip(module, reason=f"the {name} extra is not installed (the test extra has it)")
     kv, _ = grouped_vectors()
-    for name, module in (("tsne", "sklearn"), ("umap", "umap")):
-        try:
-            __import__(module)
-        except ImportError:
-            continue  # its extra is not installed here: see test_missing_extra_is_named
-        if name == "umap" and os.environ.get("FIRSTLAYER_TEST_UMAP") != "1":
-            continue  # umap-learn compiles for ~20 s on first use: opt-in
-        data = prepare(kv, projection=name, seed=3)
-        assert np.isfinite(data["xyz"]).all() and np.array(data["xy"]).shape == (2, len(kv))
-        assert data["axes3"][0].endswith(" 1") and "cosine" in data["variance"]
-        assert prepare(kv, projection=name, seed=3) == data  # seeded: the same every time
+    data = prepare(kv, projection=name, seed=3)
+    assert np.isfinite(data["xyz"]).all() and np.array(data["xy"]).shape == (2, len(kv))
+    assert data["axes3"][0].endswith(" 1") and "cosine" in data["variance"]
+    assert prepare(kv, projection=name, seed=3) == data  # seeded: the same every time
 
 
 def test_tsne_needs_a_few_points() -> None:
