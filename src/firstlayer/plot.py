@@ -117,6 +117,14 @@ def pca_2d(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     >>> coords.round(4).tolist(), explained.round(4).tolist()
     ([[-1.4142, 0.0], [1.4142, 0.0]], [1.0, 0.0])
     """
+    return pca(vectors, 2)
+
+
+def pca(vectors: np.ndarray, n_components: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`pca_2d` for any number of components (the projector's 3-D view uses 3).
+
+    Shape: ``(n, D)`` -> ``(n, n_components)`` float64, ``(n_components,)``.
+    """
     x = np.asarray(vectors, dtype=np.float64)
     if x.ndim != 2 or x.shape[0] < 1 or x.shape[1] < 1:
         raise ValueError(f"need vectors of shape (n, D) with n, D >= 1, got shape {x.shape}")
@@ -124,10 +132,10 @@ def pca_2d(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError("the vectors hold NaN or infinite values; PCA needs finite numbers")
     centred = x - x.mean(axis=0)
     u, s, _ = np.linalg.svd(centred, full_matrices=False)
-    coords = np.zeros((x.shape[0], 2))
-    explained = np.zeros(2)
+    coords = np.zeros((x.shape[0], n_components))
+    explained = np.zeros(n_components)
     total = float((s**2).sum())
-    for j in range(min(2, len(s))):
+    for j in range(min(n_components, len(s))):
         if s[j] <= 1e-12 * max(1.0, s[0]):
             break  # no variance left: a direction here would be numerical noise
         column = u[:, j] * s[j]

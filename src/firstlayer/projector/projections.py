@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import plot
 from ..vectors import similarity as sim
 
 PROJECTIONS = ("pca", "tsne", "umap")
@@ -83,8 +84,8 @@ def pca(vectors: np.ndarray, n_components: int = 3) -> tuple[np.ndarray, np.ndar
 
     The SVD of the centred rows; each direction's sign is fixed so that the row with the largest
     |coordinate| along it is positive (an SVD's signs are arbitrary: this makes the picture the
-    same on every machine), as ``firstlayer.plot.pca_2d``. Directions without variance (fewer
-    rows than components, identical rows) get coordinates 0.
+    same on every machine): :func:`firstlayer.plot.pca`, the one PCA of the project. Directions
+    without variance (fewer rows than components, identical rows) get coordinates 0.
 
     Shape: ``(n, D)`` -> ``(n, n_components)`` float64, ``(n_components,)``.
 
@@ -92,23 +93,7 @@ def pca(vectors: np.ndarray, n_components: int = 3) -> tuple[np.ndarray, np.ndar
     >>> coords.round(4).tolist(), share.round(4).tolist()
     ([[-1.4142, 0.0], [1.4142, 0.0]], [1.0, 0.0])
     """
-    x = np.asarray(vectors, dtype=np.float64)
-    if not np.isfinite(x).all():
-        raise ValueError("the vectors hold NaN or infinite values; a projection needs numbers")
-    centred = x - x.mean(axis=0)
-    u, s, _ = np.linalg.svd(centred, full_matrices=False)
-    coords = np.zeros((x.shape[0], n_components))
-    share = np.zeros(n_components)
-    total = float((s**2).sum())
-    for j in range(min(n_components, len(s))):
-        if s[j] <= 1e-12 * max(1.0, s[0]):
-            break  # no variance left: a direction here would be numerical noise
-        column = u[:, j] * s[j]
-        if column[np.argmax(np.abs(column))] < 0:
-            column = -column
-        coords[:, j] = column
-        share[j] = s[j] ** 2 / total
-    return coords, share
+    return plot.pca(vectors, n_components)
 
 
 def _tsne(vectors: np.ndarray, dims: int, seed: int) -> np.ndarray:
