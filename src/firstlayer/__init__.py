@@ -86,6 +86,7 @@ from ._functions import (
     zero_,
 )
 from ._mapped import from_file
+from .idmap import IdMap
 from ._printing import get_printoptions, set_printoptions
 from ._random import Generator, default_generator, initial_seed, manual_seed, seed
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -180,7 +181,7 @@ __all__ = [
     "all", "amax", "amin", "any", "argmax", "argmin", "argsort", "cumprod", "cumsum",
     "logsumexp", "max", "maximum", "mean", "min", "minimum", "norm", "prod", "return_types",
     "sort", "std", "std_mean", "sum", "topk", "var", "var_mean",
-    "Generator", "RowSparseTensor", "Size", "Tensor", "arange", "as_tensor", "bool",
+    "Generator", "IdMap", "RowSparseTensor", "Size", "Tensor", "arange", "as_tensor", "bool",
     "default_generator", "double", "dtype", "empty", "empty_like", "enable_grad", "eye",
     "float", "float16", "float32", "float64", "from_file", "from_numpy", "full", "full_like",
     "get_printoptions", "half", "initial_seed", "int", "int32", "int64", "is_grad_enabled",
