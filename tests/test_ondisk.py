@@ -551,7 +551,7 @@ def test_prefetched_rows_train_to_the_same_numbers(
     real = os.posix_fadvise
 
     def spy(fd: int, offset: int, length: int, advice: int) -> None:
-        asked.append(offset)
+        asked.append((offset, length))
         real(fd, offset, length, advice)
 
     monkeypatch.setattr(os, "posix_fadvise", spy)
@@ -569,8 +569,16 @@ def test_prefetched_rows_train_to_the_same_numbers(
         results.append(model.weight.detach().numpy().copy())
     np.testing.assert_array_equal(results[0], results[1])
     page = mmap.PAGESIZE
-    want = sorted({int(r) * D * 4 // page * page for r in np.unique(batches[-1])})
-    assert asked[-len(want):] == want  # one request per page of the batch's rows, in order
+    pages = sorted({int(r) * D * 4 // page for r in np.unique(batches[-1])})
+    want: list[tuple[int, int]] = []  # one request per run of consecutive pages, in order
+    for p in pages:
+        if want and want[-1][0] + want[-1][1] == p * page:
+            want[-1] = (want[-1][0], want[-1][1] + page)
+        else:
+            want.append((p * page, page))
+    # then, at most, one request past the batch's last page (reading ahead of new rows)
+    tail = asked[-len(want) - 1:]
+    assert tail[-len(want):] == want or (tail[:-1] == want and tail[-1][0] > want[-1][0])
     np.testing.assert_array_equal(np.fromfile(path, np.float32).reshape(V, D), results[1])
 
 
@@ -592,7 +600,37 @@ def test_prefetch_asks_for_the_file_offsets_of_a_view_at_an_offset(
     mapped.prefetch_rows(table, ids)
     page = mmap.PAGESIZE
     want = sorted({(skip + (3 + i) * D * 4) // page * page for i in (0, 1000, 2047)})
-    assert asked == want
+    # the batch's pages, then the pages just past its highest row (read ahead)
+    assert asked == [*want, want[-1] + page]
+
+
+@pytest.mark.skipif(not hasattr(os, "posix_fadvise"), reason="needs posix_fadvise")
+def test_prefetch_reads_ahead_of_rows_given_out_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # batches whose rows grow as an IdMap gives them out: the pages past each batch's highest
+    # row are asked for before a batch reaches them, and those reads are not taken for misses
+    V, D = 1 << 14, 16
+    path = tmp_path / "t.bin"
+    table = fl.from_file(path, True, V * D).view(V, D).numpy()
+    asked: list[tuple[int, int]] = []
+    monkeypatch.setattr(os, "posix_fadvise", lambda fd, off, n, adv: asked.append((off, n)))
+    monkeypatch.setattr(mapped, "_disk_reads", lambda: 0)
+    mapped._fault_state.update(last=0, ahead=0)
+    page = mmap.PAGESIZE
+    rows_per_page = page // (D * 4)
+    covered: set[int] = set()
+    for k in range(1, 40):
+        ids = np.concatenate([np.arange(8), np.arange(k * 256 - 64, k * 256)])  # hot + new
+        end = (k * 256 - 1) // rows_per_page  # the batch's highest page
+        if k > 2:  # from the third batch on, its new rows were asked for before
+            assert set(range((k * 256 - 64) // rows_per_page, end + 1)) <= covered
+        mapped.prefetch_rows(table, ids)
+        for off, n in asked:
+            covered |= set(range(off // page, (off + n) // page))
+        asked.clear()
+        assert max(covered) > end  # always ahead of the batch
+    assert mapped._fault_state["ahead"] >= 0
 
 
 # --------------------------------------------------------------------------------------------
