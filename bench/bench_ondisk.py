@@ -4,13 +4,17 @@ Workloads (float32, D=64, Zipf(1.1) ids hashed over the table):
 
 1. ``init``        ``firstlayer.from_file(path, shared=True, size=V*D).view(V, D)`` then
    ``nn.init.uniform_(w, -0.01, 0.01)``: written to the file in pieces of 4M draws.
-2. ``disk-sgd``    ``EmbeddingBag.from_pretrained(w, freeze=False, sparse=True, mode="sum")``,
+2. ``*-sgd``       ``EmbeddingBag.from_pretrained(w, freeze=False, sparse=True, mode="sum")``,
    loss = the mean of the bags' squares, ``optim.SGD(lr)``: forward, backward and step per batch.
-3. ``disk-rowwise`` the same with ``optim.RowWiseAdagrad``, its accumulators in a mapped file
+3. ``*-rowwise``   the same with ``optim.RowWiseAdagrad``, its accumulators in a mapped file
    (``state_dir``) next to the table, on the same batches (their rows now in the page cache).
-   ``disk-sgd-again``: SGD once more on the same batches.
-4. ``mem-sgd`` / ``mem-rowwise``: the same on an in-memory table of ``--mem-rows`` rows that
-   fits in RAM (ids drawn from the same law, hashed over that table), for comparison.
+   ``*-sgd-again``: SGD once more on the same batches.
+   Each of 2-3 runs twice (``--ids``): ``idmap-*`` feeds the ids through a ``firstlayer.IdMap``
+   inside the timed step (rows given out in order of first appearance, so the rows in use are
+   packed at the start of the table); ``disk-*`` uses the ids as rows.
+4. ``mem-sgd`` / ``mem-rowwise`` / ``mem-idmap-sgd``: the same on an in-memory table of
+   ``--mem-rows`` rows that fits in RAM (ids drawn from the same law, hashed over that table),
+   for comparison.
 
 Ids: ``rank = Zipf(1.1)`` truncated to the table (redrawn above V), then ``id = rank * K mod V``
 with an odd ``K`` (a bijection for V a power of two): the hot rows are scattered over the whole

@@ -14,9 +14,9 @@ float32 to a page: the hot ids (Zipf-distributed ids appear early) share a few p
 in memory, and new ids fill new pages one after another. See ``BENCHMARKS.md`` (tables on
 disk) for what this changes on a 34 GB table.
 
-The map itself is an open-addressing hash table (linear probing, at most half full) held in
-two NumPy arrays, searched a whole batch at a time: 12-24 bytes of memory per id in use plus 8
-for the list of ids by row, against the row's own 256 bytes (64 float32) that live in the file.
+The map itself is an open-addressing hash table (linear probing, a quarter to half full) held
+in two NumPy arrays and searched a whole batch at a time, plus the ids by row: 32-64 bytes of
+memory per id in use, against the row's own 256 bytes (64 float32) that live in the file.
 
 >>> m = IdMap(capacity=1000)
 >>> m(tensor([900913, 7, 900913, 2**40]))
@@ -70,7 +70,9 @@ class IdMap:
             that would need more rows raises ``IdMapFullError`` and changes nothing.
 
     Calling the map with ids inserts the new ones; ``lookup`` only reads. Both keep the ids'
-    shape and return int64 rows, ready for ``Embedding``/``EmbeddingBag``.
+    shape and return int64 rows, ready for ``Embedding``/``EmbeddingBag``. Rows for special
+    ids (padding, unknown) are reserved by mapping those first: ``m([PAD])`` gives ``PAD`` row
+    0, to pass as ``padding_idx=0``. ``save``/``load`` keep the map beside its table.
 
     Shape:
         - ids: any shape, any integer dtype (uint64 hashes keep their 64 bits).
@@ -113,21 +115,22 @@ class IdMap:
     def _probe(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For each id: whether it is in the table, and its slot (or the first free slot).
 
-        Linear probing for a whole batch at once: each round looks at one slot for every id
-        still searching, and drops those that found their id or a free slot.
+        Linear probing for a whole batch at once: each round looks at one more slot for every
+        id still searching (most ids stop in the first round, taken whole), and drops those
+        that found their id or a free slot.
         """
         mask = (1 << self._bits) - 1
         pos = self._home(ids)
-        found = np.zeros(ids.shape[0], bool)
-        todo = np.arange(ids.shape[0])
+        occupied = self._slot_row[pos] != _EMPTY
+        found = occupied & (self._slot_key[pos] == ids)
+        todo = np.flatnonzero(occupied & ~found)
         while todo.size:
-            p = pos[todo]
-            row = self._slot_row[p]
-            hit = (row != _EMPTY) & (self._slot_key[p] == ids[todo])
+            p = (pos[todo] + 1) & mask
+            pos[todo] = p
+            occupied = self._slot_row[p] != _EMPTY
+            hit = occupied & (self._slot_key[p] == ids[todo])
             found[todo[hit]] = True
-            done = hit | (row == _EMPTY)
-            todo = todo[~done]
-            pos[todo] = (pos[todo] + 1) & mask
+            todo = todo[occupied & ~hit]
         return found, pos
 
     def _place(self, ids: np.ndarray, rows: np.ndarray, pos: np.ndarray) -> None:
