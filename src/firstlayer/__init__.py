@@ -86,7 +86,6 @@ from ._functions import (
     zero_,
 )
 from ._mapped import from_file
-from .idmap import IdMap
 from ._printing import get_printoptions, set_printoptions
 from ._random import Generator, default_generator, initial_seed, manual_seed, seed
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -109,6 +108,7 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .idmap import IdMap
 from .ops.arithmetic import eq, ge, gt, le, lt, ne
 from .ops.arithmetic import ge as greater_equal
 from .ops.arithmetic import gt as greater

@@ -5,6 +5,12 @@ Every optimizer writes torch's update formula in its docstring, accepts the row-
 gradients of ``Embedding(sparse=True)`` (with a documented "lazy" rule where a dense update
 would touch every row), and leaves rows frozen with ``Embedding.freeze_rows`` untouched.
 
+Each takes its torch namesake's exact arguments (``foreach``, ``fused``, ``capturable``,
+``differentiable``, ``lr`` as a tensor, ``named_parameters()``) and keeps ``param_groups``,
+``state_dict()`` and ``repr`` as torch does; ``foreach``/``fused`` change no value (there is one
+implementation), ``differentiable=True`` raises NotImplementedError. Step and state-dict hooks
+(``register_step_pre_hook``...) run as in torch.
+
 State kept per row of a ``(V, D)`` table (in elements of the table's dtype; a sparse step
 reads and writes only the present rows of the table and of its state):
 

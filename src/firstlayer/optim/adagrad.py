@@ -33,13 +33,19 @@ class Adagrad(Optimizer):
     here it follows the **lazy** rule: only the rows present decay.
 
     Args:
-        params: parameters or parameter groups (dicts) to optimize.
-        lr: learning rate (>= 0).
+        params: parameters, ``(name, parameter)`` pairs or parameter groups (dicts).
+        lr: learning rate (>= 0; a float or a 1-element tensor).
         lr_decay: learning-rate decay per step (>= 0).
         weight_decay: L2 penalty added to the gradient (>= 0).
         initial_accumulator_value: starting value of ``s`` (>= 0).
         eps: added to the denominator (>= 0).
         maximize: maximize the objective instead of minimizing it.
+        foreach, fused: choose torch's implementation (for-each kernels, a fused kernel);
+            firstlayer has one, so they change nothing numerically. Recorded in the groups as
+            torch records them; ``fused`` with ``foreach`` or ``differentiable`` is a
+            RuntimeError, as is ``fused=True`` with a row-sparse gradient (at ``step``).
+        differentiable: ``True`` raises NotImplementedError (no autograd graph through
+            ``step()`` in firstlayer).
 
     >>> import firstlayer as torch
     >>> w = torch.nn.Parameter(torch.ones(2))
@@ -55,13 +61,16 @@ class Adagrad(Optimizer):
     def __init__(
         self,
         params: Iterable[Any],
-        lr: float = 1e-2,
+        lr: float | Tensor = 1e-2,
         lr_decay: float = 0,
         weight_decay: float = 0,
         initial_accumulator_value: float = 0,
         eps: float = 1e-10,
+        foreach: bool | None = None,  # positional too, as in torch's Adagrad
         *,
         maximize: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
         defaults = dict(
             lr=lr,
@@ -69,7 +78,10 @@ class Adagrad(Optimizer):
             eps=eps,
             weight_decay=weight_decay,
             initial_accumulator_value=initial_accumulator_value,
+            foreach=foreach,
             maximize=maximize,
+            differentiable=differentiable,
+            fused=fused,
         )
         super().__init__(params, defaults)
         for group in self.param_groups:
@@ -77,7 +89,7 @@ class Adagrad(Optimizer):
                 self._state(p, group)
 
     def _check_group(self, group: dict[str, Any]) -> None:
-        check_hyper("learning rate", group["lr"])
+        check_hyper("learning rate", group["lr"], key="lr")
         check_hyper("lr_decay value", group["lr_decay"])
         check_hyper("weight_decay value", group["weight_decay"])
         check_hyper("initial_accumulator_value value", group["initial_accumulator_value"])

@@ -17,7 +17,33 @@ def check_betas(betas: Any) -> None:
     if not isinstance(betas, (tuple, list)) or len(betas) != 2:
         raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
     for i, beta in enumerate(betas):
-        check_hyper(f"beta parameter at index {i}", beta, 0.0, 1.0)
+        check_hyper(f"beta parameter at index {i}", beta, 0.0, 1.0, key=f"betas[{i}]")
+
+
+def _check_tensor_hypers(lr: Any, betas: Any, foreach: Any, capturable: Any) -> None:
+    """torch's Adam constructor checks of tensor hyper-parameters: its for-each step without
+    capturable takes no tensor lr or betas (a ValueError), and betas are both tensors or
+    neither."""
+    named = [("lr", lr)]
+    if isinstance(betas, (tuple, list)) and len(betas) == 2:
+        named += [("betas[0]", betas[0]), ("betas[1]", betas[1])]
+        if isinstance(betas[0], Tensor) != isinstance(betas[1], Tensor):
+            raise ValueError(f"betas must be either both floats or both Tensors, got {betas!r}")
+    for key, value in named:
+        if isinstance(value, Tensor) and foreach and not capturable:
+            raise ValueError(
+                f"{key} as a Tensor is not supported for capturable=False and foreach=True "
+                f"(got {key}={value!r}); pass a float, or foreach=None"
+            )
+
+
+def _squeezed_betas(betas: Any) -> Any:
+    """A tuple, with 1-element tensors made 0-d (torch's ``_to_scalar``)."""
+    if not isinstance(betas, (tuple, list)):
+        return betas  # check_betas says what is wrong
+    return tuple(
+        b.squeeze() if isinstance(b, Tensor) and b.dim() != 0 else b for b in betas
+    )
 
 
 class Adam(Optimizer):
@@ -45,14 +71,24 @@ class Adam(Optimizer):
     adds ``eps`` before the ``sqrt(1 - beta2^t)`` correction, as torch's does.)
 
     Args:
-        params: parameters or parameter groups (dicts) to optimize.
-        lr: learning rate (>= 0).
-        betas: decay rates of the first and second moment, each in [0, 1).
+        params: parameters, ``(name, parameter)`` pairs or parameter groups (dicts).
+        lr: learning rate (>= 0; a float or a 1-element tensor).
+        betas: decay rates of the first and second moment, each in [0, 1) (floats, or both
+            1-element tensors).
         eps: added to the denominator (>= 0).
         weight_decay: L2 penalty (>= 0), added to the gradient (coupled) unless
             ``decoupled_weight_decay`` (AdamW's rule).
         amsgrad: use the maximum of all second moments so far.
+        foreach, fused: choose torch's implementation (for-each kernels, a fused kernel);
+            firstlayer has one, so they change nothing numerically. Recorded in the groups as
+            torch records them; ``fused`` with ``foreach`` or ``differentiable`` is a
+            RuntimeError, as is ``fused=True`` with a row-sparse gradient (at ``step``).
         maximize: maximize the objective instead of minimizing it.
+        capturable: for CUDA graphs. ``True`` is refused at ``step`` as torch refuses it on
+            the CPU, unless ``fused=True`` (torch's fused CPU kernel takes it); a
+            DeviceUnavailableError, an AssertionError as torch's.
+        differentiable: ``True`` raises NotImplementedError (no autograd graph through
+            ``step()`` in firstlayer).
         decoupled_weight_decay: decay the parameter directly (AdamW).
 
     Shape: state arrays are shaped like their parameter.
@@ -71,28 +107,37 @@ class Adam(Optimizer):
     def __init__(
         self,
         params: Iterable[Any],
-        lr: float = 1e-3,
-        betas: tuple[float, float] = (0.9, 0.999),
+        lr: float | Tensor = 1e-3,
+        betas: tuple[float | Tensor, float | Tensor] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 0,
         amsgrad: bool = False,
         *,
+        foreach: bool | None = None,
         maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
         decoupled_weight_decay: bool = False,
     ) -> None:
+        _check_tensor_hypers(lr, betas, foreach, capturable)
         defaults = dict(
             lr=lr,
-            betas=tuple(betas) if isinstance(betas, list) else betas,
+            betas=_squeezed_betas(betas),
             eps=eps,
             weight_decay=weight_decay,
             amsgrad=amsgrad,
             maximize=maximize,
+            foreach=foreach,
+            capturable=capturable,
+            differentiable=differentiable,
+            fused=fused,
             decoupled_weight_decay=decoupled_weight_decay,
         )
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:
-        check_hyper("learning rate", group["lr"])
+        check_hyper("learning rate", group["lr"], key="lr")
         check_hyper("epsilon value", group["eps"])
         check_betas(group["betas"])
         check_hyper("weight_decay value", group["weight_decay"])
@@ -167,6 +212,8 @@ class AdamW(Adam):
         p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 
     Row-sparse gradients: the lazy rule of ``Adam`` (only the rows present decay and move).
+    Arguments: as ``Adam``'s (``foreach``, ``fused``, ``capturable``, ``differentiable``
+    included), without ``decoupled_weight_decay``, which is always on.
 
     >>> import firstlayer as torch
     >>> w = torch.nn.Parameter(torch.ones(2))
@@ -180,13 +227,17 @@ class AdamW(Adam):
     def __init__(
         self,
         params: Iterable[Any],
-        lr: float = 1e-3,
-        betas: tuple[float, float] = (0.9, 0.999),
+        lr: float | Tensor = 1e-3,
+        betas: tuple[float | Tensor, float | Tensor] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 1e-2,
         amsgrad: bool = False,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
         super().__init__(
             params,
@@ -195,7 +246,11 @@ class AdamW(Adam):
             eps,
             weight_decay,
             amsgrad,
+            foreach=foreach,
             maximize=maximize,
+            capturable=capturable,
+            differentiable=differentiable,
+            fused=fused,
             decoupled_weight_decay=True,
         )
 

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from ..tensor import Tensor
 from .optimizer import Optimizer
 
 
@@ -51,7 +52,7 @@ class LRScheduler:
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
-                group.setdefault("initial_lr", group["lr"])
+                group.setdefault("initial_lr", _copied_lr(group["lr"]))
         else:
             for i, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
@@ -60,7 +61,7 @@ class LRScheduler:
                         f"a scheduler with last_epoch={last_epoch}: load the optimizer's state "
                         "dict (saved while a scheduler ran) first, or start with last_epoch=-1"
                     )
-        self.base_lrs: list[float] = [g["initial_lr"] for g in optimizer.param_groups]
+        self.base_lrs: list[float] = [_copied_lr(g["initial_lr"]) for g in optimizer.param_groups]
         self.last_epoch = last_epoch
         _track_optimizer_steps(optimizer)
         self._is_initial = True
@@ -102,8 +103,11 @@ class LRScheduler:
             closed = getattr(self, "_get_closed_form_lr", None)
             values = closed() if closed is not None else self.get_lr()
         for group, lr in zip(self.optimizer.param_groups, values):
-            group["lr"] = lr
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+            if isinstance(group["lr"], Tensor):  # a tensor lr stays the same tensor, as in torch
+                group["lr"].fill_(lr.item() if isinstance(lr, Tensor) else lr)
+            else:
+                group["lr"] = lr
+        self._last_lr = [_copied_lr(group["lr"]) for group in self.optimizer.param_groups]
 
     def state_dict(self) -> dict[str, Any]:
         """Everything but the optimizer (which has its own ``state_dict``)."""
@@ -115,6 +119,12 @@ class LRScheduler:
 
     def _group_lrs(self) -> list[float]:
         return [group["lr"] for group in self.optimizer.param_groups]
+
+
+def _copied_lr(lr: Any) -> Any:
+    """A tensor lr cloned (as torch does for ``initial_lr``, ``base_lrs`` and ``_last_lr``), so
+    that filling the group's lr in place changes none of them."""
+    return lr.clone() if isinstance(lr, Tensor) else lr
 
 
 def _check_period(who: str, name: str, value: Any) -> None:

@@ -16,6 +16,13 @@ How ``step()`` runs, for every optimizer:
    present, each optimizer's sparse rule is its dense rule, so the unfrozen rows move exactly
    as they would without the mask. Parameters without a mask take the dense path untouched.
 
+``foreach``, ``fused``, ``capturable``, ``differentiable``: torch's implementation switches. Every
+optimizer accepts the ones its torch namesake accepts and records them in ``param_groups`` as
+torch does; firstlayer has one implementation (NumPy, in pieces), so they change nothing
+numerically. What torch refuses, on the CPU, is refused alike (see ``check_flags`` and
+``Optimizer.step``). Hyper-parameters may be 1-element tensors where torch allows it (``lr``);
+a step reads them as Python numbers (``plain_group``).
+
 Elementwise updates run through ``for_each_piece``: large arrays are processed in pieces that
 fit in the CPU cache, with a few small reused buffers instead of temporaries as large as the
 parameter (whose allocation and extra trips through memory cost more than the arithmetic).
@@ -23,18 +30,25 @@ parameter (whose allocation and extra trips through memory cost more than the ar
 
 from __future__ import annotations
 
+import copy
+import functools
+import warnings
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from itertools import chain
 from typing import Any
 
 import numpy as np
 
 from .. import _backend
+from .._device import DeviceUnavailableError
 from .._errors import ValueRuntimeError
 from .._mapped import read_only_message
 from ..autograd import enable_grad, no_grad
 from ..nn.parameter import frozen_rows_dropped
 from ..sparse import RowSparseTensor
 from ..tensor import Tensor
+from ._hooks import RemovableHandle
 
 # Elements per piece in ``for_each_piece``: 32k float32 = 128 KiB per array; the ~7 arrays an
 # Adam piece touches fit in a 2 MiB L2 cache. Measured at 12.8M elements: 31 ms at 32k, 39 ms at
@@ -107,26 +121,170 @@ def check_hyper(
     high: float | None = None,
     high_open: bool = True,
     low_open: bool = False,
+    key: str | None = None,
 ) -> None:
     """Raise ``ValueError("Invalid <name>: <value> ...")`` (torch's wording) unless ``value``
     is a real number in the range (``low`` <= value, and < or <= ``high`` when given).
 
-    Every optimizer's ``_check_group`` is a list of these calls, one per hyper-parameter.
+    A 1-element tensor is checked by its value (torch takes ``lr`` as a tensor); one of another
+    size raises torch's ``"Tensor <key> must be 1-element"``. Every optimizer's
+    ``_check_group`` is a list of these calls, one per hyper-parameter.
 
     >>> check_hyper("learning rate", -0.1)
     Traceback (most recent call last):
     ...
     ValueError: Invalid learning rate: -0.1 (must be a number with 0.0 <= value)
     """
-    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    number = value
+    if isinstance(value, Tensor):
+        if value.numel() != 1:
+            raise ValueError(
+                f"Tensor {key or name} must be 1-element, got a tensor of shape "
+                f"{tuple(value.shape)}"
+            )
+        number = value.item()
+    ok = isinstance(number, (int, float, np.integer, np.floating)) and not isinstance(number, bool)
     if ok:
-        ok = value > low if low_open else value >= low
+        ok = number > low if low_open else number >= low
         if ok and high is not None:
-            ok = value < high if high_open else value <= high
+            ok = number < high if high_open else number <= high
     if not ok:
         lo = f"{low} < " if low_open else f"{low} <= "
         hi = "" if high is None else (f" < {high}" if high_open else f" <= {high}")
         raise ValueError(f"Invalid {name}: {value!r} (must be a number with {lo}value{hi})")
+
+
+def check_flags(group: dict[str, Any]) -> None:
+    """Raise for the implementation switches torch refuses together, then for
+    ``differentiable=True`` (which firstlayer cannot honour).
+
+    As torch: ``fused`` with ``differentiable`` or with ``foreach`` is a RuntimeError.
+    ``differentiable=True`` asks for an autograd graph through ``step()`` (to differentiate
+    through the update, e.g. w.r.t. the learning rate); firstlayer's steps update the
+    parameters in place outside autograd, so it raises NotImplementedError.
+
+    >>> check_flags({"fused": True, "foreach": True})
+    Traceback (most recent call last):
+    ...
+    RuntimeError: `fused` and `foreach` cannot be `True` together (got fused=True, foreach=True); \
+set one of them to None or False
+    """
+    fused, foreach = group.get("fused"), group.get("foreach")
+    differentiable = group.get("differentiable")
+    if fused and differentiable:
+        raise RuntimeError(
+            f"`fused` does not support `differentiable` (got fused={fused!r}, "
+            f"differentiable={differentiable!r}); set fused=None or differentiable=False"
+        )
+    if fused and foreach:
+        raise RuntimeError(
+            f"`fused` and `foreach` cannot be `True` together (got fused={fused!r}, "
+            f"foreach={foreach!r}); set one of them to None or False"
+        )
+    if differentiable:
+        raise NotImplementedError(
+            f"differentiable={differentiable!r} is not supported: firstlayer's optimizers update "
+            "the parameters in place outside autograd, with no graph through step() to "
+            "differentiate; use differentiable=False (the default)"
+        )
+
+
+def _plain(value: Any) -> Any:
+    """A tensor hyper-parameter as a NumPy scalar of its dtype (tuples, such as betas,
+    element-wise). Arithmetic on it then rounds as torch's on the 0-d tensor does: Adam's
+    ``lr / (1 - beta1**t)`` with a float32 ``lr`` is a float32 step size, even for float64
+    parameters."""
+    if isinstance(value, Tensor):
+        return value._data.reshape(-1)[0]
+    if isinstance(value, (tuple, list)):
+        return tuple(_plain(v) for v in value)
+    return value
+
+
+def plain_group(group: dict[str, Any]) -> dict[str, Any]:
+    """``group`` with tensor hyper-parameters (``lr=torch.tensor(0.01)``) read as numbers:
+    what the update functions get.
+
+    >>> plain_group({"params": [], "lr": Tensor._wrap(np.array(0.5)), "betas": (0.9, 0.99)})
+    {'params': [], 'lr': np.float64(0.5), 'betas': (0.9, 0.99)}
+    >>> group = {"params": [], "lr": 0.5}
+    >>> plain_group(group) is group
+    True
+    """
+    plain = None  # the group itself when it holds no tensor (the usual case: no copy)
+    for k, v in group.items():
+        if k in ("params", "param_names"):
+            continue
+        if isinstance(v, Tensor) or (
+            isinstance(v, (tuple, list)) and any(isinstance(x, Tensor) for x in v)
+        ):
+            plain = dict(group) if plain is None else plain
+            plain[k] = _plain(v)
+    return group if plain is None else plain
+
+
+# Hooks every optimizer runs around step() (torch.optim.optimizer's globals of the same use).
+_global_step_pre_hooks: OrderedDict[int, Callable[..., Any]] = OrderedDict()
+_global_step_post_hooks: OrderedDict[int, Callable[..., Any]] = OrderedDict()
+
+
+def register_optimizer_step_pre_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    """Run ``hook(optimizer, args, kwargs)`` before every optimizer's ``step`` (see
+    ``Optimizer.register_step_pre_hook``); returns a handle whose ``remove()`` unregisters it.
+    """
+    handle = RemovableHandle(_global_step_pre_hooks)
+    _global_step_pre_hooks[handle.id] = hook
+    return handle
+
+
+def register_optimizer_step_post_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    """Run ``hook(optimizer, args, kwargs)`` after every optimizer's ``step``; returns a handle
+    whose ``remove()`` unregisters it."""
+    handle = RemovableHandle(_global_step_post_hooks)
+    _global_step_post_hooks[handle.id] = hook
+    return handle
+
+
+def _with_step_hooks(step: Callable[..., Any]) -> Callable[..., Any]:
+    """``step`` wrapped to run the step hooks around it, as torch wraps every optimizer's
+    step. A step that calls its parent's (``super().step()``) runs the hooks once."""
+    if getattr(step, "hooked", False):
+        return step
+
+    @functools.wraps(step)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        self = args[0]
+        hooked = (
+            _global_step_pre_hooks or _global_step_post_hooks
+            or self._optimizer_step_pre_hooks or self._optimizer_step_post_hooks
+        )
+        if not hooked or self.__dict__.get("_running_step_hooks"):
+            return step(*args, **kwargs)
+        self._running_step_hooks = True
+        try:
+            # As in torch, ``args`` holds the optimizer itself first.
+            for pre_hook in chain(
+                _global_step_pre_hooks.values(), self._optimizer_step_pre_hooks.values()
+            ):
+                result = pre_hook(self, args, kwargs)
+                if result is not None:
+                    if not (isinstance(result, tuple) and len(result) == 2):
+                        raise RuntimeError(
+                            f"{step} must return None or a tuple of (new_args, new_kwargs), "
+                            f"but got {result}."
+                        )
+                    args, kwargs = result
+            out = step(*args, **kwargs)
+            for post_hook in chain(
+                self._optimizer_step_post_hooks.values(), _global_step_post_hooks.values()
+            ):
+                post_hook(self, args, kwargs)
+            return out
+        finally:
+            self._running_step_hooks = False
+
+    wrapper.hooked = True  # type: ignore[attr-defined]
+    return wrapper
 
 
 def _unfrozen_rows(g: np.ndarray, frozen: np.ndarray) -> RowSparseTensor:
@@ -140,6 +298,11 @@ class Optimizer:
     ``state`` (per-parameter buffers such as momentum). Subclasses implement ``_dense_step``
     and ``_sparse_step``; ``step`` is shared (see the module docstring).
 
+    As torch's: ``params`` may be tensors, ``(name, tensor)`` pairs (``named_parameters()``:
+    the names go to ``group["param_names"]``) or dicts (parameter groups); ``step``,
+    ``state_dict`` and ``load_state_dict`` run the hooks registered with
+    ``register_step_pre_hook`` and the others below.
+
     Class attributes a subclass sets:
         _state_keys: the names its per-parameter state may hold (``load_state_dict`` rejects
             others); ``None`` accepts any.
@@ -147,10 +310,16 @@ class Optimizer:
 
     _state_keys: tuple[str, ...] | None = None
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "step" in cls.__dict__:  # a subclass's own step runs the step hooks too
+            cls.step = _with_step_hooks(cls.__dict__["step"])  # type: ignore[method-assign]
+
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
-        self._check_group(defaults)  # the hyper-parameters first, as torch checks them
+        self._validate(defaults)  # the hyper-parameters first, as torch checks them
         self.defaults = defaults
-        self.state: dict[Any, dict[str, Any]] = {}
+        self._init_hooks()
+        self.state: defaultdict[Any, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
         if isinstance(params, Tensor):
             raise TypeError(
@@ -165,21 +334,80 @@ class Optimizer:
         for g in groups:
             self.add_param_group(g)
 
+    def _init_hooks(self) -> None:
+        self._optimizer_step_pre_hooks: OrderedDict[int, Callable[..., Any]] = OrderedDict()
+        self._optimizer_step_post_hooks: OrderedDict[int, Callable[..., Any]] = OrderedDict()
+        self._optimizer_state_dict_pre_hooks: OrderedDict[int, Callable[..., Any]] = (
+            OrderedDict()
+        )
+        self._optimizer_state_dict_post_hooks: OrderedDict[int, Callable[..., Any]] = (
+            OrderedDict()
+        )
+        self._optimizer_load_state_dict_pre_hooks: OrderedDict[int, Callable[..., Any]] = (
+            OrderedDict()
+        )
+        self._optimizer_load_state_dict_post_hooks: OrderedDict[int, Callable[..., Any]] = (
+            OrderedDict()
+        )
+
+    def _validate(self, group: dict[str, Any]) -> None:
+        self._check_group(group)
+        check_flags(group)
+
     def add_param_group(self, param_group: dict[str, Any]) -> None:
-        """Add a group of parameters, with hyper-parameters overriding the defaults."""
+        """Add a group of parameters, with hyper-parameters overriding the defaults.
+
+        As in torch, the dict itself becomes the group (completed with the defaults, its
+        ``params`` made a list, ``(name, tensor)`` pairs split into ``params`` and
+        ``param_names``); nothing is changed when it is rejected.
+        """
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, but got {type(param_group).__name__}")
         params = param_group["params"]
+        if isinstance(params, set):
+            raise TypeError(
+                "optimizer parameters need to be organized in ordered collections, but the "
+                "ordering of tensors in sets will change between runs. Please use a list instead."
+            )
         params = [params] if isinstance(params, Tensor) else list(params)
+        names = [p[0] for p in params if isinstance(p, tuple)]
+        params = [p[1] if isinstance(p, tuple) else p for p in params]
+        if names and len(names) != len(params):
+            raise ValueError(
+                "all optimizer params should be with/without names. Some param names are missing"
+            )
         for p in params:
             if not isinstance(p, Tensor):
                 raise TypeError(f"optimizer can only optimize Tensors, got {type(p).__name__}")
             if not p.is_leaf:
                 raise ValueError("can't optimize a non-leaf Tensor")
+        named = bool(names) or "param_names" in param_group
+        for g in self.param_groups:
+            if named != ("param_names" in g):
+                raise ValueError(
+                    "all optimizer param groups should be with/without names. cannot add param "
+                    f"group {'with' if named else 'without'} names to the optimizer"
+                )
         existing = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in existing for p in params):
             raise ValueError("some parameters appear in more than one parameter group")
-        group = {**self.defaults, **param_group, "params": params}
-        self._check_group(group)
-        self.param_groups.append(group)
+        # torch's key order: the group's own keys, param_names, then the defaults not given
+        group = {**param_group, "params": params}
+        if names:
+            group["param_names"] = names
+        for key, default in self.defaults.items():
+            group.setdefault(key, default)
+        self._validate(group)
+        if len({id(p) for p in params}) != len(params):
+            warnings.warn(
+                "optimizer contains a parameter group with duplicate parameters; in future, "
+                "this will cause an error; see github.com/pytorch/pytorch/issues/40967 for more "
+                "information",
+                stacklevel=2,
+            )
+        param_group.clear()
+        param_group.update(group)
+        self.param_groups.append(param_group)
 
     def _check_group(self, group: dict[str, Any]) -> None:
         """Raise ValueError for an invalid hyper-parameter of ``group`` (subclasses: one
@@ -197,11 +425,71 @@ class Optimizer:
                 else:
                     p.grad._data[...] = 0
 
+    # --- hooks --------------------------------------------------------------------------------
+    @staticmethod
+    def _register(
+        hooks: OrderedDict[int, Callable[..., Any]], hook: Callable[..., Any], prepend: bool
+    ) -> RemovableHandle:
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        if prepend:
+            hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_step_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Run ``hook(optimizer, args, kwargs)`` before each ``step``; it may return a new
+        ``(args, kwargs)`` for the step. Returns a handle: ``handle.remove()`` unregisters."""
+        return self._register(self._optimizer_step_pre_hooks, hook, False)
+
+    def register_step_post_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Run ``hook(optimizer, args, kwargs)`` after each ``step``. Returns a handle."""
+        return self._register(self._optimizer_step_post_hooks, hook, False)
+
+    def register_state_dict_pre_hook(
+        self, hook: Callable[..., Any], prepend: bool = False
+    ) -> RemovableHandle:
+        """Run ``hook(optimizer)`` before ``state_dict()`` builds the dict (before the hooks
+        already registered with ``prepend=True``, after them otherwise). Returns a handle."""
+        return self._register(self._optimizer_state_dict_pre_hooks, hook, prepend)
+
+    def register_state_dict_post_hook(
+        self, hook: Callable[..., Any], prepend: bool = False
+    ) -> RemovableHandle:
+        """Run ``hook(optimizer, state_dict)`` on what ``state_dict()`` built; a dict it returns
+        replaces it. Returns a handle."""
+        return self._register(self._optimizer_state_dict_post_hooks, hook, prepend)
+
+    def register_load_state_dict_pre_hook(
+        self, hook: Callable[..., Any], prepend: bool = False
+    ) -> RemovableHandle:
+        """Run ``hook(optimizer, state_dict)`` on (a shallow copy of) the dict given to
+        ``load_state_dict``; a dict it returns is loaded instead. Returns a handle."""
+        return self._register(self._optimizer_load_state_dict_pre_hooks, hook, prepend)
+
+    def register_load_state_dict_post_hook(
+        self, hook: Callable[..., Any], prepend: bool = False
+    ) -> RemovableHandle:
+        """Run ``hook(optimizer)`` after ``load_state_dict`` has loaded. Returns a handle."""
+        return self._register(self._optimizer_load_state_dict_post_hooks, hook, prepend)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Hooks are not saved (as in torch): they are often closures that don't pickle.
+        return {
+            k: v for k, v in self.__dict__.items()
+            if not k.startswith("_optimizer_") and k != "_running_step_hooks"
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._init_hooks()
+
     # --- the step -----------------------------------------------------------------------------
+    @_with_step_hooks
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; returns ``closure()``'s loss if given.
 
         Nothing changes if a gradient is rejected: all are checked before the first update.
+        The step hooks (``register_step_pre_hook``) run around it.
         """
         loss = None
         if closure is not None:
@@ -209,18 +497,45 @@ class Optimizer:
                 loss = closure()
         todo = []
         for group in self.param_groups:
+            plain = None
             for p in group["params"]:
                 if p.grad is not None:
                     self._check_grad(p, p.grad)
+                    self._check_step_flags(p, p.grad, group)
                     if not p._data.flags.writeable:  # e.g. a file mapped read-only
                         raise ValueRuntimeError(
                             read_only_message(p._data, f"{type(self).__name__}.step")
                         )
-                    todo.append((p, group))
+                    plain = plain_group(group) if plain is None else plain
+                    todo.append((p, plain))
         with no_grad():
-            for p, group in todo:
-                self._step_param(p, p.grad, group)
+            for p, plain in todo:
+                self._step_param(p, p.grad, plain)
         return loss
+
+    def _check_step_flags(self, p: Tensor, grad: Any, group: dict[str, Any]) -> None:
+        """Raise where torch's step refuses ``capturable`` or ``fused`` on the CPU."""
+        name = type(self).__name__
+        if group.get("capturable") and not group.get("fused"):
+            # torch: an AssertionError from its capturable step on a CPU parameter (its fused
+            # CPU kernels, Adam's and AdamW's, accept capturable=True).
+            raise DeviceUnavailableError(
+                f"{name}(capturable=True): if capturable=True, params and state_steps must be "
+                "on supported devices: ['cuda', 'xpu', 'hpu', 'privateuseone', 'xla'] (CUDA "
+                "graphs), as torch says on the CPU too; firstlayer runs on the CPU: use "
+                "capturable=False (the default)"
+            )
+        if group.get("fused"):
+            if isinstance(grad, RowSparseTensor):
+                raise RuntimeError(
+                    f"{name}(fused=True) does not support sparse gradients (a parameter of "
+                    f"shape {tuple(p.shape)} has a row-sparse one); use fused=None or False"
+                )
+            if p._data.dtype.kind != "f":
+                raise RuntimeError(
+                    "`fused=True` requires all the params to be floating point Tensors of "
+                    f"supported devices, but got {p.dtype}; use fused=None or False"
+                )
 
     def _check_grad(self, p: Tensor, grad: Any) -> None:
         """Raise if ``grad`` can't update ``p``; subclasses add what they reject."""
@@ -297,7 +612,10 @@ class Optimizer:
         """State keyed by parameter position, and the groups with ``params`` as positions.
 
         Arrays are copies: stepping the optimizer afterwards does not change a saved dict.
+        The state-dict hooks (``register_state_dict_pre_hook``, ``..._post_hook``) run around it.
         """
+        for pre_hook in self._optimizer_state_dict_pre_hooks.values():
+            pre_hook(self)
         index: dict[int, int] = {}
         groups = []
         for g in self.param_groups:
@@ -311,13 +629,26 @@ class Optimizer:
             for p, s in self.state.items()
             if id(p) in index
         }
-        return {"state": state, "param_groups": groups}
+        state_dict = {"state": state, "param_groups": groups}
+        for post_hook in self._optimizer_state_dict_post_hooks.values():
+            result = post_hook(self, state_dict)
+            if result is not None:
+                state_dict = result
+        return state_dict
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore what ``state_dict()`` returned. Everything is checked first (groups, sizes,
         state names and shapes, hyper-parameters): on any mismatch it raises and changes
-        nothing. Arrays are copied, cast to their parameter's dtype."""
+        nothing. Arrays are copied, cast to their parameter's dtype. A state dict saved by torch
+        loads too. The load hooks (``register_load_state_dict_pre_hook``, ``..._post_hook``)
+        run around it."""
         name = type(self).__name__
+        if isinstance(state_dict, dict):
+            state_dict = state_dict.copy()  # shallow, as torch: a pre-hook may edit it
+            for pre_hook in self._optimizer_load_state_dict_pre_hooks.values():
+                result = pre_hook(self, state_dict)
+                if result is not None:
+                    state_dict = result
         if not isinstance(state_dict, dict) or set(state_dict) != {"state", "param_groups"}:
             raise ValueError(
                 f"{name}.load_state_dict expects a dict with the keys 'state' and "
@@ -339,10 +670,16 @@ class Optimizer:
                     f"there, {len(own['params'])} here"
                 )
             id_map.update(zip(saved["params"], own["params"]))
-            group = {**own, **{k: v for k, v in saved.items() if k != "params"}}
-            self._check_group(group)
+            # torch's order: the saved group's keys (copies), its params replaced by ours; then
+            # what the saved group lacks (param_names, options it predates) from our group
+            group = {
+                k: own["params"] if k == "params" else _loaded_option(v) for k, v in saved.items()
+            }
+            for k, v in own.items():
+                group.setdefault(k, v)
+            self._validate(group)
             new_groups.append(group)
-        new_state: dict[Any, dict[str, Any]] = {}
+        new_state: defaultdict[Any, dict[str, Any]] = defaultdict(dict)
         for key, entries in state_dict["state"].items():
             if key not in id_map:
                 raise ValueError(
@@ -351,10 +688,13 @@ class Optimizer:
                 )
             p = id_map[key]
             new_state[p] = {k: self._loaded_value(p, key, k, v) for k, v in entries.items()}
-        # Everything checked: now apply (groups keep their own params lists).
+        # Everything checked: now apply (each group stays the same dict, with torch's keys).
         for own, group in zip(self.param_groups, new_groups):
+            own.clear()
             own.update(group)
         self.state = new_state
+        for post_hook in self._optimizer_load_state_dict_post_hooks.values():
+            post_hook(self)
 
     def _loaded_value(self, p: Tensor, index: Any, key: str, value: Any) -> Any:
         where = f"state of parameter {index!r}"
@@ -381,14 +721,24 @@ class Optimizer:
         return Tensor._wrap(np.array(arr, dtype=p._data.dtype, order="C", copy=True))
 
     def __repr__(self) -> str:
-        lines = [f"{type(self).__name__} ("]
+        # torch's layout, to the character: each group starts on a new line, so groups after
+        # the first are preceded by an empty line.
+        text = f"{type(self).__name__} ("
         for i, g in enumerate(self.param_groups):
-            lines.append(f"Parameter Group {i}")
+            text += f"\nParameter Group {i}\n"
             for k in sorted(g):
                 if k != "params":
-                    lines.append(f"    {k}: {g[k]}")
-        lines.append(")")
-        return "\n".join(lines)
+                    text += f"    {k}: {g[k]}\n"
+        return text + ")"
+
+
+def _loaded_option(value: Any) -> Any:
+    """A copy of a saved group's option; a torch tensor (``lr`` saved by torch) becomes ours."""
+    if not isinstance(value, Tensor) and hasattr(value, "detach") and hasattr(value, "numpy"):
+        return Tensor._wrap(np.array(value.detach().numpy()))
+    if isinstance(value, (tuple, list)):
+        return type(value)(_loaded_option(v) for v in value)
+    return copy.deepcopy(value)
 
 
 def _copied(value: Any) -> Any:

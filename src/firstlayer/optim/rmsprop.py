@@ -35,15 +35,21 @@ class RMSprop(Optimizer):
     every row is present the result equals the dense update.
 
     Args:
-        params: parameters or parameter groups (dicts) to optimize.
-        lr: learning rate (>= 0).
-        alpha: smoothing constant, in [0, 1] (torch only checks >= 0; above 1 the mean square
-            could turn negative).
+        params: parameters, ``(name, parameter)`` pairs or parameter groups (dicts).
+        lr: learning rate (>= 0; a float or a 1-element tensor).
+        alpha: smoothing constant (>= 0, as torch checks; above 1 the mean square turns
+            negative and the update is NaN, as in torch).
         eps: added to the denominator (>= 0).
         weight_decay: L2 penalty added to the gradient (>= 0).
         momentum: momentum factor (>= 0).
         centered: normalize by an estimate of the gradient's variance instead.
+        capturable: for CUDA graphs. ``True`` is refused at ``step`` as torch refuses it on
+            the CPU (a DeviceUnavailableError, an AssertionError as torch's).
+        foreach: chooses torch's implementation (for-each kernels); firstlayer has one, so it
+            changes nothing numerically. Recorded in the groups as torch records it.
         maximize: maximize the objective instead of minimizing it.
+        differentiable: ``True`` raises NotImplementedError (no autograd graph through
+            ``step()`` in firstlayer).
 
     >>> import firstlayer as torch
     >>> w = torch.nn.Parameter(torch.ones(2))
@@ -59,32 +65,37 @@ class RMSprop(Optimizer):
     def __init__(
         self,
         params: Iterable[Any],
-        lr: float = 1e-2,
+        lr: float | Tensor = 1e-2,
         alpha: float = 0.99,
         eps: float = 1e-8,
         weight_decay: float = 0,
         momentum: float = 0,
         centered: bool = False,
-        *,
+        capturable: bool = False,  # all positional too, as in torch's RMSprop
+        foreach: bool | None = None,
         maximize: bool = False,
+        differentiable: bool = False,
     ) -> None:
         defaults = dict(
             lr=lr,
+            momentum=momentum,
             alpha=alpha,
             eps=eps,
-            weight_decay=weight_decay,
-            momentum=momentum,
             centered=centered,
+            weight_decay=weight_decay,
+            capturable=capturable,
+            foreach=foreach,
             maximize=maximize,
+            differentiable=differentiable,
         )
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:
-        check_hyper("learning rate", group["lr"])
+        check_hyper("learning rate", group["lr"], key="lr")
         check_hyper("epsilon value", group["eps"])
         check_hyper("momentum value", group["momentum"])
         check_hyper("weight_decay value", group["weight_decay"])
-        check_hyper("alpha value", group["alpha"], 0.0, 1.0, high_open=False)
+        check_hyper("alpha value", group["alpha"])  # torch checks alpha >= 0 only
 
     def _state(self, p: Tensor, group: dict[str, Any]) -> tuple[list[str], list[np.ndarray]]:
         """Create missing state and advance the step; returns the keys and arrays in use."""
@@ -99,11 +110,15 @@ class RMSprop(Optimizer):
 
     def _dense_step(self, p: Tensor, g: np.ndarray, group: dict[str, Any]) -> None:
         keys, arrays = self._state(p, group)
-        for_each_piece(_rmsprop_piece(group, keys), [p._data, np.ascontiguousarray(g), *arrays], 2)
+        with np.errstate(invalid="ignore"):  # sqrt of a negative mean square: NaN, as in torch
+            for_each_piece(
+                _rmsprop_piece(group, keys), [p._data, np.ascontiguousarray(g), *arrays], 2
+            )
 
     def _sparse_step(self, p: Tensor, grad: RowSparseTensor, group: dict[str, Any]) -> None:
         keys, arrays = self._state(p, group)
-        for_present_rows(_rmsprop_piece(group, keys), [p._data, *arrays], grad, 2)
+        with np.errstate(invalid="ignore"):
+            for_present_rows(_rmsprop_piece(group, keys), [p._data, *arrays], grad, 2)
 
 
 def _rmsprop_piece(group: dict[str, Any], keys: list[str]) -> Any:

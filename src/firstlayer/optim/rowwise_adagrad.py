@@ -63,6 +63,8 @@ class RowWiseAdagrad(Adagrad):
             shared=True)``). A file that already exists with the right size is **resumed**
             (its values are kept); otherwise it is created with ``initial_accumulator_value``.
             Default: the state lives in memory.
+        foreach, differentiable, fused: as ``Adagrad``'s (recorded; change nothing
+            numerically; ``differentiable=True`` raises NotImplementedError).
 
     Shape: the gradient of each parameter has the parameter's shape (dense) or is row-sparse
     over its first dimension.
@@ -88,11 +90,14 @@ class RowWiseAdagrad(Adagrad):
         *,
         maximize: bool = False,
         state_dir: str | os.PathLike | None = None,
+        foreach: bool | None = None,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
         # before Adagrad's constructor, which creates each parameter's state through _state
         self._state_dir = None if state_dir is None else os.fspath(state_dir)
         super().__init__(params, lr, lr_decay, weight_decay, initial_accumulator_value, eps,
-                         maximize=maximize)
+                         foreach, maximize=maximize, differentiable=differentiable, fused=fused)
 
     # --- state -------------------------------------------------------------------------------
     @staticmethod

@@ -30,6 +30,23 @@ class SGD(Optimizer):
     applies (as in SparseAdam): only the rows present in the gradient decay and move their
     momentum; rows absent from a batch keep their value and momentum buffer untouched.
 
+    Args:
+        params: parameters, ``(name, parameter)`` pairs or parameter groups (dicts).
+        lr: learning rate (>= 0; a float or a 1-element tensor).
+        momentum: momentum factor (>= 0).
+        dampening: dampening of the momentum.
+        weight_decay: L2 penalty added to the gradient (>= 0; a float or a 1-element tensor).
+        nesterov: Nesterov momentum (needs momentum > 0 and dampening = 0).
+        maximize: maximize the objective instead of minimizing it.
+        foreach, fused: choose torch's implementation (for-each kernels, a fused kernel);
+            firstlayer has one, so they change nothing numerically. Recorded in the groups as
+            torch records them; ``fused`` with ``foreach`` or ``differentiable`` is a
+            RuntimeError, as is ``fused=True`` with a row-sparse gradient (at ``step``).
+        differentiable: ``True`` raises NotImplementedError (no autograd graph through
+            ``step()`` in firstlayer).
+
+    Shape: the momentum buffer is shaped like its parameter.
+
     >>> import firstlayer as torch
     >>> w = torch.nn.Parameter(torch.ones(2))
     >>> opt = SGD([w], lr=0.5)
@@ -42,13 +59,16 @@ class SGD(Optimizer):
     def __init__(
         self,
         params: Iterable[Any],
-        lr: float = 1e-3,
-        momentum: float = 0.0,
-        dampening: float = 0.0,
-        weight_decay: float = 0.0,
+        lr: float | Tensor = 1e-3,
+        momentum: float = 0,
+        dampening: float = 0,
+        weight_decay: float | Tensor = 0,
         nesterov: bool = False,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
         defaults = dict(
             lr=lr,
@@ -57,13 +77,16 @@ class SGD(Optimizer):
             weight_decay=weight_decay,
             nesterov=nesterov,
             maximize=maximize,
+            foreach=foreach,
+            differentiable=differentiable,
+            fused=fused,
         )
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:
-        check_hyper("learning rate", group["lr"])
+        check_hyper("learning rate", group["lr"], key="lr")
         check_hyper("momentum value", group["momentum"])
-        check_hyper("weight_decay value", group["weight_decay"])
+        check_hyper("weight_decay value", group["weight_decay"], key="weight_decay")
         momentum, dampening = group["momentum"], group["dampening"]
         if group["nesterov"] and (momentum <= 0 or dampening != 0):
             raise ValueError(

@@ -35,8 +35,8 @@ class SparseAdam(Optimizer):
     one but which also takes dense gradients.
 
     Args:
-        params: parameters or parameter groups (dicts) to optimize.
-        lr: learning rate (> 0).
+        params: parameters, ``(name, parameter)`` pairs or parameter groups (dicts).
+        lr: learning rate (> 0; a float or a 1-element tensor).
         betas: decay rates of the first and second moment, each in [0, 1).
         eps: added to the denominator (> 0).
         maximize: maximize the objective instead of minimizing it.
@@ -54,21 +54,21 @@ class SparseAdam(Optimizer):
     def __init__(
         self,
         params: Iterable[Any],
-        lr: float = 1e-3,
+        lr: float | Tensor = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         maximize: bool = False,  # positional too, as in torch's SparseAdam
     ) -> None:
         defaults = dict(
             lr=lr,
-            betas=tuple(betas) if isinstance(betas, list) else betas,
+            betas=betas,  # as given (a list stays a list), as torch's SparseAdam keeps it
             eps=eps,
             maximize=maximize,
         )
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:
-        check_hyper("learning rate", group["lr"], low_open=True)
+        check_hyper("learning rate", group["lr"], low_open=True, key="lr")
         check_hyper("epsilon value", group["eps"], low_open=True)
         check_betas(group["betas"])
 
