@@ -48,7 +48,7 @@ from ..autograd import enable_grad, no_grad
 from ..nn.parameter import frozen_rows_dropped
 from ..sparse import RowSparseTensor
 from ..tensor import Tensor
-from ._hooks import RemovableHandle
+from ..utils.hooks import RemovableHandle
 
 # Elements per piece in ``for_each_piece``: 32k float32 = 128 KiB per array; the ~7 arrays an
 # Adam piece touches fit in a 2 MiB L2 cache. Measured at 12.8M elements: 31 ms at 32k, 39 ms at
