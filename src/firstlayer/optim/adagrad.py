@@ -40,10 +40,11 @@ class Adagrad(Optimizer):
         initial_accumulator_value: starting value of ``s`` (>= 0).
         eps: added to the denominator (>= 0).
         maximize: maximize the objective instead of minimizing it.
-        foreach, fused: choose torch's implementation (for-each kernels, a fused kernel);
-            firstlayer has one, so they change nothing numerically. Recorded in the groups as
-            torch records them; ``fused`` with ``foreach`` or ``differentiable`` is a
-            RuntimeError, as is ``fused=True`` with a row-sparse gradient (at ``step``).
+        foreach: chooses torch's for-each kernels; firstlayer has one implementation, so it
+            changes nothing numerically (recorded in the groups as torch records it).
+        fused: chooses torch's fused kernel; changes nothing numerically either. ``fused``
+            with ``foreach`` or ``differentiable`` is a RuntimeError, as is ``fused=True``
+            with a row-sparse gradient (at ``step``), as in torch.
         differentiable: ``True`` raises NotImplementedError (no autograd graph through
             ``step()`` in firstlayer).
 

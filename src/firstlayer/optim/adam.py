@@ -79,10 +79,11 @@ class Adam(Optimizer):
         weight_decay: L2 penalty (>= 0), added to the gradient (coupled) unless
             ``decoupled_weight_decay`` (AdamW's rule).
         amsgrad: use the maximum of all second moments so far.
-        foreach, fused: choose torch's implementation (for-each kernels, a fused kernel);
-            firstlayer has one, so they change nothing numerically. Recorded in the groups as
-            torch records them; ``fused`` with ``foreach`` or ``differentiable`` is a
-            RuntimeError, as is ``fused=True`` with a row-sparse gradient (at ``step``).
+        foreach: chooses torch's for-each kernels; firstlayer has one implementation, so it
+            changes nothing numerically (recorded in the groups as torch records it).
+        fused: chooses torch's fused kernel; changes nothing numerically either. ``fused``
+            with ``foreach`` or ``differentiable`` is a RuntimeError, as is ``fused=True``
+            with a row-sparse gradient (at ``step``), as in torch.
         maximize: maximize the objective instead of minimizing it.
         capturable: for CUDA graphs. ``True`` is refused at ``step`` as torch refuses it on
             the CPU, unless ``fused=True`` (torch's fused CPU kernel takes it); a

@@ -63,8 +63,9 @@ class RowWiseAdagrad(Adagrad):
             shared=True)``). A file that already exists with the right size is **resumed**
             (its values are kept); otherwise it is created with ``initial_accumulator_value``.
             Default: the state lives in memory.
-        foreach, differentiable, fused: as ``Adagrad``'s (recorded; change nothing
-            numerically; ``differentiable=True`` raises NotImplementedError).
+        foreach: as ``Adagrad``'s (recorded; changes nothing numerically).
+        differentiable: as ``Adagrad``'s (``True`` raises NotImplementedError).
+        fused: as ``Adagrad``'s (recorded; changes nothing numerically).
 
     Shape: the gradient of each parameter has the parameter's shape (dense) or is row-sparse
     over its first dimension.

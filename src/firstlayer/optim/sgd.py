@@ -38,10 +38,11 @@ class SGD(Optimizer):
         weight_decay: L2 penalty added to the gradient (>= 0; a float or a 1-element tensor).
         nesterov: Nesterov momentum (needs momentum > 0 and dampening = 0).
         maximize: maximize the objective instead of minimizing it.
-        foreach, fused: choose torch's implementation (for-each kernels, a fused kernel);
-            firstlayer has one, so they change nothing numerically. Recorded in the groups as
-            torch records them; ``fused`` with ``foreach`` or ``differentiable`` is a
-            RuntimeError, as is ``fused=True`` with a row-sparse gradient (at ``step``).
+        foreach: chooses torch's for-each kernels; firstlayer has one implementation, so it
+            changes nothing numerically (recorded in the groups as torch records it).
+        fused: chooses torch's fused kernel; changes nothing numerically either. ``fused``
+            with ``foreach`` or ``differentiable`` is a RuntimeError, as is ``fused=True``
+            with a row-sparse gradient (at ``step``), as in torch.
         differentiable: ``True`` raises NotImplementedError (no autograd graph through
             ``step()`` in firstlayer).
 
