@@ -103,11 +103,9 @@ class IdMap:
         self._bits = bits
         self._slot_key = np.zeros(1 << bits, np.int64)
         self._slot_row = np.full(1 << bits, _EMPTY, np.int32 if self.capacity < 2**31 else np.int64)
-        rows = np.arange(self._n, dtype=np.int64)
-        if self._n:
-            found, pos = self._probe(self._keys[: self._n])
-            assert not found.any()
-            self._place(self._keys[: self._n], rows, pos)
+        if self._n:  # distinct ids, none in the new table yet: place them all
+            _, pos = self._probe(self._keys[: self._n])
+            self._place(self._keys[: self._n], np.arange(self._n, dtype=np.int64), pos)
 
     def _home(self, ids: np.ndarray) -> np.ndarray:
         return (ids.view(np.uint64) * _GOLDEN >> np.uint64(64 - self._bits)).astype(np.int64)
