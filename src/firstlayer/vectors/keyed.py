@@ -1,8 +1,9 @@
 """``KeyedVectors``: words (keys) and their vectors, with gensim's names and numbers.
 
 The class holds the lookup (``index_to_key``, ``key_to_index``, ``vectors``) and the cached unit
-rows; the rest lives in small modules beside it: ``similarity`` (cosines, top-k),
-``evaluate`` (word-pair and analogy benchmarks), ``embedding`` (into ``nn.Embedding``),
+rows; the rest lives in small modules beside it: ``_queries`` (the code of ``most_similar`` and
+the other similarity queries), ``similarity`` (cosines, top-k), ``evaluate`` (word-pair and
+analogy benchmarks), ``embedding`` (into ``nn.Embedding``),
 ``_vecattr`` (per-key attributes such as word counts: ``expandos``) and ``_w2vformat``
 (gensim's ``load_word2vec_format``/``save_word2vec_format`` with the vocabulary-count file).
 
@@ -35,18 +36,18 @@ Differences from gensim 4.4, all where gensim gives a wrong or no answer:
 from __future__ import annotations
 
 import os
-import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from numbers import Integral
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import DTypeLike
 
+from . import _queries as queries
 from . import _w2vformat
 from . import similarity as sim
 from ._lazykeys import KeyIndex, KeyList
+from ._queries import _KEY_TYPES, _ensure_list  # noqa: F401  (_ensure_list: for fasttext.py)
 from ._suggest import KeyNotFoundError
 from ._vecattr import VecAttrs, copy_vecattrs_to, descending_counts, grown_vectors
 
@@ -54,21 +55,6 @@ if TYPE_CHECKING:
     from .._random import Generator
     from ..nn import Embedding
     from .embedding import Coverage
-
-# What gensim accepts as one key (anything else is a list of keys, or a vector).
-_KEY_TYPES = (str, int, np.integer)
-
-
-def _ensure_list(value: Any) -> list[Any]:
-    """gensim's rule: ``None`` -> [], one key or one 1-D vector -> [it], a 2-D array -> its rows."""
-    if value is None:
-        return []
-    if isinstance(value, _KEY_TYPES) or (isinstance(value, np.ndarray) and value.ndim == 1):
-        return [value]
-    if isinstance(value, np.ndarray) and value.ndim == 2:
-        return list(value)
-    return list(value)
-
 
 class KeyedVectors(VecAttrs):
     """A vocabulary of keys, each with a vector: gensim's ``KeyedVectors``.
@@ -405,51 +391,12 @@ class KeyedVectors(VecAttrs):
 
         Shape: n keys or ``(D,)`` vectors -> ``(D,)``.
         """
-        keys = list(keys)  # a 2-D array: its rows
-        if len(keys) == 0:
-            raise ValueError("cannot compute a mean of no keys or vectors")
-        w = np.ones(len(keys)) if weights is None else np.asarray(weights, dtype=np.float64)
-        if w.shape != (len(keys),):
-            raise ValueError(f"got {len(keys)} keys but weights of shape {w.shape}")
-        rows, used = [], []
-        for key, weight in zip(keys, w):
-            if isinstance(key, np.ndarray):
-                if key.shape != (self.vector_size,):
-                    raise ValueError(
-                        f"a query vector must have shape ({self.vector_size},), got {key.shape}"
-                    )
-                rows.append(key)
-            elif self.has_index_for(key):
-                rows.append(self.get_vector(key, norm=pre_normalize))
-            elif ignore_missing:
-                continue
-            else:
-                self.get_index(key)  # raises the KeyError naming the closest keys
-            used.append(weight)
-        dtype = sim.float_dtype(self._vectors.dtype)
-        if not rows:
-            return np.zeros(self.vector_size, dtype)
-        mean = sim.weighted_mean(np.stack(rows), np.asarray(used))
-        return (sim.unit(mean) if post_normalize else mean).astype(dtype)
+        return queries.get_mean_vector(self, keys, weights, pre_normalize, post_normalize,
+                                       ignore_missing)
 
     def _query(self, positive: Any, negative: Any) -> tuple[np.ndarray, list[int]]:
         """The unit query vector of most_similar and the rows of its input keys."""
-        positive, negative = _ensure_list(positive), _ensure_list(negative)
-        terms: list[Any] = []
-        weights = np.concatenate([np.ones(len(positive)), -np.ones(len(negative))])
-        for i, item in enumerate(positive + negative):
-            if isinstance(item, (*_KEY_TYPES, np.ndarray)):
-                terms.append(item)
-            else:  # (key or vector, weight): gensim takes the weight as given, sign included
-                terms.append(item[0])
-                weights[i] = item[1]
-        if not terms:
-            raise ValueError(
-                "most_similar needs at least one key or vector in positive= or negative="
-            )
-        query = self.get_mean_vector(terms, weights, post_normalize=True, ignore_missing=False)
-        inputs = [self.get_index(t) for t in terms if isinstance(t, _KEY_TYPES)]
-        return query, inputs
+        return queries.query(self, positive, negative)
 
     def most_similar(
         self,
@@ -472,14 +419,7 @@ class KeyedVectors(VecAttrs):
         >>> [k for k, _ in kv.most_similar("a", topn=2)]
         ['b', 'c']
         """
-        if isinstance(topn, Integral) and topn < 1:
-            return []
-        query, inputs = self._query(positive, negative)
-        scores = self.get_normed_vectors()[: restrict_vocab or len(self)] @ query
-        if not topn:
-            return scores
-        best = sim.top_k(scores, int(topn), exclude=set(inputs))
-        return [(self.index_to_key[i], float(scores[i])) for i in best]
+        return queries.most_similar(self, positive, negative, topn, restrict_vocab)
 
     def similar_by_word(
         self, word: Any, topn: int | None = 10, restrict_vocab: int | None = None
@@ -508,28 +448,7 @@ class KeyedVectors(VecAttrs):
         Keys become unit vectors, raw vectors are used as given; inputs are not returned.
         ``topn=None`` returns every score. (gensim ignores ``restrict_vocab`` here; we apply it.)
         """
-        if isinstance(topn, Integral) and topn < 1:
-            return []
-        positive, negative = _ensure_list(positive), _ensure_list(negative)
-        if not positive:
-            raise ValueError("most_similar_cosmul needs at least one key or vector in positive=")
-        normed = self.get_normed_vectors()[: restrict_vocab or len(self)]
-        dtype = normed.dtype
-
-        def shifted_cosines(terms: list[Any]) -> np.ndarray:
-            # (1 + cos) / 2 of every row with each term, multiplied over the terms.
-            out = np.ones(normed.shape[0], dtype)
-            for term in terms:
-                vec = term if isinstance(term, np.ndarray) else self.get_vector(term, norm=True)
-                out *= (1 + normed @ np.asarray(vec, dtype)) / 2
-            return out
-
-        scores = shifted_cosines(positive) / (shifted_cosines(negative) + dtype.type(1e-6))
-        if not topn:
-            return scores
-        inputs = {self.get_index(t) for t in positive + negative if isinstance(t, _KEY_TYPES)}
-        best = sim.top_k(scores, int(topn), exclude=inputs)
-        return [(self.index_to_key[i], float(scores[i])) for i in best]
+        return queries.most_similar_cosmul(self, positive, negative, topn, restrict_vocab)
 
     def similarity(self, w1: Any, w2: Any) -> float:
         """The cosine of the vectors of two keys, in [-1, 1]; exactly 1 for a key with itself."""
@@ -587,15 +506,7 @@ class KeyedVectors(VecAttrs):
 
         Shape: ``(len(other_words),)`` or ``(V,)``.
         """
-        if isinstance(word_or_vector, _KEY_TYPES):
-            word_or_vector = self.get_vector(word_or_vector)
-        query = sim.unit(word_or_vector)
-        others = list(other_words)
-        if not others:
-            normed = self.get_normed_vectors()
-        else:
-            normed, _ = sim.unit_rows(self[others])
-        return 1 - normed @ query.astype(normed.dtype)
+        return queries.distances(self, word_or_vector, other_words)
 
     def closer_than(self, key1: Any, key2: Any) -> list[Any]:
         """Every key closer to ``key1`` than ``key2`` is (``key1`` itself left out)."""
@@ -618,20 +529,7 @@ class KeyedVectors(VecAttrs):
 
         Unknown words are left out with a warning.
         """
-        used = [w for w in words if w in self]
-        if len(used) != len(words):
-            missing = sorted({repr(w) for w in words if w not in self})
-            warnings.warn(
-                f"words not in the vocabulary, ignored: {', '.join(missing)}", stacklevel=2
-            )
-        if not used:
-            raise ValueError("cannot select a word from an empty list (none is in the vocabulary)")
-        rows = self[used]
-        if use_norm:
-            rows, _ = sim.unit_rows(rows)
-        centre = sim.unit(rows.mean(axis=0, dtype=np.float64)).astype(rows.dtype)
-        scores = rows @ centre
-        return sorted(zip((float(s) for s in scores), used), reverse=True)
+        return queries.rank_by_centrality(self, words, use_norm)
 
     def doesnt_match(self, words: Sequence[Any]) -> Any:
         """The word furthest from the mean of the words (unknown words are ignored)."""

@@ -25,7 +25,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from ._read_kernels import _FNV_OFFSET, _NGRAM_MUL, _fnv_step, _is_space
+from ._hash_kernels import FNV_OFFSET, char_ngram_rows, fnv_step, word_ngram_rows
+from ._read_kernels import _is_space
 from ._topk_kernels import (  # the layout of the arrays, and the scoring
     H_BUCKET,
     H_CENT,
@@ -74,9 +75,9 @@ def entry_hashes(buf: np.ndarray, starts: np.ndarray) -> np.ndarray:
     n = starts.shape[0] - 1
     out = np.empty(n, np.uint32)
     for i in range(n):
-        h = _FNV_OFFSET
+        h = FNV_OFFSET
         for q in range(starts[i], starts[i + 1]):
-            h = _fnv_step(h, buf[q])
+            h = fnv_step(h, buf[q])
         out[i] = h
     return out
 
@@ -152,27 +153,10 @@ def _char_ngrams(src, a: int, b: int, word: np.ndarray, rows: np.ndarray, n: int
                  ints: np.ndarray) -> int:
     """Append the rows of the character n-grams of ``"<" + src[a:b] + ">"`` (fastText's
     ``computeSubwords``); returns the new count."""
-    size = b - a + 2
-    word[0] = 60  # "<"
-    for q in range(b - a):
-        word[q + 1] = src[a + q]
-    word[size - 1] = 62  # ">"
-    minn, maxn, bucket = ints[H_MINN], ints[H_MAXN], np.uint32(ints[H_BUCKET])
-    for i in range(size):
-        if word[i] & 0xC0 == 0x80:
-            continue
-        h = _FNV_OFFSET
-        j = i
-        m = 1
-        while j < size and m <= maxn:
-            h = _fnv_step(h, word[j])
-            j += 1
-            while j < size and word[j] & 0xC0 == 0x80:
-                h = _fnv_step(h, word[j])
-                j += 1
-            if m >= minn and not (m == 1 and (i == 0 or j == size)):
-                n = _push_hashed(np.int64(h % bucket), rows, n, ints)
-            m += 1
+    end = char_ngram_rows(src, a, b, word, ints[H_MINN], ints[H_MAXN], ints[H_BUCKET], 0, rows,
+                          n, True)
+    for p in range(n, end):  # the buckets -> their rows, in place (n <= p)
+        n = _push_hashed(rows[p], rows, n, ints)
     return n
 
 
@@ -197,9 +181,9 @@ def _line_rows(src, a: int, b: int, rows: np.ndarray, hashes: np.ndarray, word: 
         while i < b and not _is_space(src[i]):
             i += 1
         ended = _same(src, start, i, keys, eos, eoslen, False)
-        h = _FNV_OFFSET
+        h = FNV_OFFSET
         for q in range(start, i):
-            h = _fnv_step(h, src[q])
+            h = fnv_step(h, src[q])
         wid = _find(src, start, i, h, ints, keys)
         if wid >= 0:
             is_word = wid < ints[H_NWORDS]
@@ -221,13 +205,10 @@ def _line_rows(src, a: int, b: int, rows: np.ndarray, hashes: np.ndarray, word: 
         if ints[H_EOSID] >= 0:
             rows[n] = ints[H_EOSID]
             n += 1
-    ngrams, bucket = ints[H_NGRAMS], np.uint64(ints[H_BUCKET])
-    if ngrams > 1 and ints[H_BUCKET] > 0:  # fastText's addWordNgrams
-        for p in range(nh):
-            hh = np.uint64(np.int64(hashes[p]))
-            for j in range(p + 1, min(nh, p + ngrams)):
-                hh = hh * _NGRAM_MUL + np.uint64(np.int64(hashes[j]))
-                n = _push_hashed(np.int64(hh % bucket), rows, n, ints)
+    if ints[H_NGRAMS] > 1 and ints[H_BUCKET] > 0:  # fastText's addWordNgrams
+        end = word_ngram_rows(hashes, nh, ints[H_NGRAMS], ints[H_BUCKET], 0, rows, n)
+        for p in range(n, end):  # the buckets -> their rows, in place (n <= p)
+            n = _push_hashed(rows[p], rows, n, ints)
     return n
 
 
