@@ -215,3 +215,19 @@ def test_unsupervised_refused(data) -> None:
     with pytest.raises(ValueError, match="supervised models only"):
         model.quantize()
     assert not model.is_quantized()
+
+
+def test_empty_sections_read_as_empty_arrays(tmp_path) -> None:
+    # a .ftz whose cutoff kept no n-gram bucket has an empty prune index (prune_size == 0):
+    # reading zero values must give an empty array, not fail on a zero-length buffer
+    from firstlayer.models.fasttext._bin import _Reader
+
+    path = tmp_path / "empty.bin"
+    path.write_bytes(b"\x01\x00\x00\x00")
+    with open(path, "rb") as f:
+        r = _Reader(f, str(path))
+        for shape in [(0,), (0, 4), (3, 0)]:
+            out = r.array(np.int32, shape)
+            assert out.shape == shape and out.dtype == np.int32
+        assert r.offset == 0
+        assert r.array(np.int32, (1,)).tolist() == [1]

@@ -26,6 +26,7 @@ from firstlayer.cli import main
 from firstlayer.models import FastText, load_model, train_supervised
 from firstlayer.models import fasttext as ftm
 from firstlayer.models.fasttext import ModelFileError, SupervisedFileError
+from firstlayer.models.fasttext import _hash_kernels as HK
 from firstlayer.models.fasttext import _read_kernels as K
 from firstlayer.models.fasttext import _train_kernels as TK
 from firstlayer.models.fasttext._dictionary import joined
@@ -180,7 +181,7 @@ def test_tokenizer_grows_its_tables() -> None:
 def test_compiled_word_ngrams_match_reference(hashes, n, bucket) -> None:
     out = np.zeros(64, np.int32)
     arr = np.array([as_int32(h) for h in hashes], np.int32)
-    end = K._push_word_ngrams(arr, len(hashes), n, bucket, 3, out, 0)
+    end = HK.word_ngram_rows(arr, len(hashes), n, bucket, 3, out, 0)
     assert out[:end].tolist() == word_ngram_rows(hashes, n, bucket, 3)
 
 

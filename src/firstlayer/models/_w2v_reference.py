@@ -27,7 +27,8 @@ from ._w2v_kernels import LCG_ADD, LCG_MASK, LCG_MUL
 
 if TYPE_CHECKING:
     from ..nn import Embedding
-    from .word2vec import Word2Vec, _Job
+    from ._w2v_train import _Job
+    from .word2vec import Word2Vec
 
 _MUL, _ADD, _MASK = int(LCG_MUL), int(LCG_ADD), int(LCG_MASK)
 

@@ -44,7 +44,7 @@ from . import _w2v_files as files
 from ._corpus import MAX_WORDS_IN_BATCH, check_corpus
 from ._w2v_build import VocabMixin
 from ._w2v_score import ScoreMixin
-from ._w2v_train import TrainMixin, _Job, kernels_locks  # noqa: F401  (_Job: _w2v_reference's type)
+from ._w2v_train import TrainMixin, kernels_locks
 from ._w2v_vocab import TrimRule
 
 __all__ = ["Word2Vec"]

@@ -22,6 +22,7 @@ The parts, in the order text flows through them:
 
 - ``_args``: :class:`SupervisedArgs`, the hyper-parameters, their defaults and checks;
 - ``_hash``: fastText's hashes (tokens and n-grams -> rows), the readable reference;
+  ``_hash_kernels``: the same, compiled, for the kernels below;
 - ``_reading``: files and strings -> tokens, as fastText reads them;
 - ``_dictionary``: the dictionary, and lines -> examples (rows and labels);
 - ``_read_kernels``: the compiled loops of those two (tokenizing, encoding);

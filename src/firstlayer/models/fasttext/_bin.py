@@ -130,8 +130,10 @@ class _Reader:
         if nbytes >= _MAP_BYTES and self.size is not None:
             return self._mapped(dtype, shape, start, nbytes)
         out = np.empty(shape, dtype)
+        if nbytes == 0:  # e.g. a .ftz whose cutoff kept no n-gram: an empty prune index
+            return out
         view = memoryview(out).cast("B")  # type: ignore[arg-type]
-        got = self.f.readinto(view) if nbytes else 0  # type: ignore[attr-defined]
+        got = self.f.readinto(view)  # type: ignore[attr-defined]
         if got < nbytes:
             raise self.truncated(nbytes, start)
         return out

@@ -28,7 +28,8 @@ the same size whose n-grams land in the same rows.
    edges ``<`` and ``>`` left out), each at row ``nwords + fnv1a(ngram) % bucket``.
 
 The pure-Python functions here are the readable reference and serve single words and lines;
-``_read_kernels`` has the same arithmetic compiled for whole files.
+``_hash_kernels`` has the same arithmetic compiled (for ``_read_kernels`` and
+``_predict_kernels``).
 
 >>> fnv1a("hello")
 1335831723

@@ -27,8 +27,6 @@ from ._hash_kernels import FNV_OFFSET, char_ngram_rows, fnv_step, word_ngram_row
 _FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
 JIT_OPTIONS: dict[str, Any] = dict(nogil=True, cache=True, fastmath=_FASTMATH)
 
-_push_word_ngrams = word_ngram_rows  # the name tests/test_supervised.py calls
-
 
 # ---- reading: bytes -> tokens ---------------------------------------------------------------
 @numba.njit(inline="always")
