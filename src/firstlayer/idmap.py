@@ -14,8 +14,8 @@ float32 to a page: the hot ids (Zipf-distributed ids appear early) share a few p
 in memory, and new ids fill new pages one after another. See ``BENCHMARKS.md`` (tables on
 disk) for what this changes on a 34 GB table.
 
-The map itself is an open-addressing hash table (linear probing, a quarter to half full) held
-in two NumPy arrays and searched a whole batch at a time, plus the ids by row: 32-64 bytes of
+The map itself is the ids by row plus an open-addressing hash table of rows (linear probing,
+a quarter to half full), two NumPy arrays searched a whole batch at a time: 16-32 bytes of
 memory per id in use, against the row's own 256 bytes (64 float32) that live in the file.
 
 >>> m = IdMap(capacity=1000)
@@ -92,7 +92,7 @@ class IdMap:
         if capacity < 0:
             raise ValueError(f"IdMap: capacity must be >= 0, got {capacity}")
         self.capacity = int(capacity)
-        self._keys = np.empty(0, np.int64)  # row -> raw id: the map's content
+        self._keys = np.empty(1, np.int64)  # row -> raw id: the map's content (grown)
         self._n = 0
         self._rebuild(_MIN_BITS)
 
@@ -101,11 +101,10 @@ class IdMap:
     def _rebuild(self, bits: int) -> None:
         """A table of 2^bits slots holding every id so far (grown at half full)."""
         self._bits = bits
-        self._slot_key = np.zeros(1 << bits, np.int64)
         self._slot_row = np.full(1 << bits, _EMPTY, np.int32 if self.capacity < 2**31 else np.int64)
         if self._n:  # distinct ids, none in the new table yet: place them all
             _, pos = self._probe(self._keys[: self._n])
-            self._place(self._keys[: self._n], np.arange(self._n, dtype=np.int64), pos)
+            self._place(np.arange(self._n, dtype=np.int64), pos)
 
     def _home(self, ids: np.ndarray) -> np.ndarray:
         return (ids.view(np.uint64) * _GOLDEN >> np.uint64(64 - self._bits)).astype(np.int64)
@@ -119,31 +118,33 @@ class IdMap:
         """
         mask = (1 << self._bits) - 1
         pos = self._home(ids)
-        occupied = self._slot_row[pos] != _EMPTY
-        found = occupied & (self._slot_key[pos] == ids)
+        row = self._slot_row[pos]  # a slot holds a row; the row's id is in _keys
+        occupied = row != _EMPTY
+        found = occupied & (self._keys[row] == ids)
         todo = np.flatnonzero(occupied & ~found)
         while todo.size:
             p = (pos[todo] + 1) & mask
             pos[todo] = p
-            occupied = self._slot_row[p] != _EMPTY
-            hit = occupied & (self._slot_key[p] == ids[todo])
+            row = self._slot_row[p]
+            occupied = row != _EMPTY
+            hit = occupied & (self._keys[row] == ids[todo])
             found[todo[hit]] = True
             todo = todo[occupied & ~hit]
         return found, pos
 
-    def _place(self, ids: np.ndarray, rows: np.ndarray, pos: np.ndarray) -> None:
-        """Put distinct new ids into free slots, ``pos`` being where each one's probe stopped.
+    def _place(self, rows: np.ndarray, pos: np.ndarray) -> None:
+        """Put the rows of distinct new ids (already in ``_keys``) into free slots, ``pos``
+        being where each id's probe stopped.
 
         Two new ids may have stopped at the same free slot: one of them takes it (the row
         written last, read back) and the others probe on from there, round after round.
         """
         mask = (1 << self._bits) - 1
-        while ids.size:
+        while rows.size:
             free = self._slot_row[pos] == _EMPTY
             self._slot_row[pos[free]] = rows[free]
             take = free & (self._slot_row[pos] == rows)
-            self._slot_key[pos[take]] = ids[take]
-            ids, rows, pos = ids[~take], rows[~take], (pos[~take] + 1) & mask
+            rows, pos = rows[~take], (pos[~take] + 1) & mask
 
     # -- public ---------------------------------------------------------------------------------
 
@@ -182,7 +183,7 @@ class IdMap:
         if 2 * n > self._slot_row.size:
             self._rebuild(max(_MIN_BITS, (2 * n - 1).bit_length()))
         else:
-            self._place(new, rows, pos[first])
+            self._place(rows, pos[first])
         return rows[rank[inverse.ravel()]]
 
     def lookup(self, ids: Any, default: int | None = None) -> Tensor:
