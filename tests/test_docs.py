@@ -32,7 +32,7 @@ DOCS = ROOT / "docs"
 MODULES = [
     "firstlayer", "firstlayer.nn", "firstlayer.nn.functional", "firstlayer.nn.init",
     "firstlayer.optim", "firstlayer.utils.data", "firstlayer.text", "firstlayer.vectors",
-    "firstlayer.models", "firstlayer.interop", "firstlayer.projector",
+    "firstlayer.models", "firstlayer.interop", "firstlayer.projector", "firstlayer.distributed",
 ]
 ENTRY = re.compile(r"^::: ([\w.]+)\s*$", re.M)
 PYCON = re.compile(r"^```pycon[^\n]*\n(.*?)^```", re.M | re.S)

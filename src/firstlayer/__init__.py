@@ -195,7 +195,7 @@ __all__ = [
 # `firstlayer.vectors.load(...)` works after a bare `import firstlayer` (as `torch.nn` does)
 # while `import firstlayer` stays light.
 _LAZY_SUBMODULES = (
-    "demo", "interop", "models", "plot", "projector", "serialization", "vectors",
+    "demo", "distributed", "interop", "models", "plot", "projector", "serialization", "vectors",
 )
 
 
