@@ -215,16 +215,21 @@ def worker(rank: int, world: int, args: argparse.Namespace) -> None:
         dist.destroy_process_group()
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    ddp_launch.add_arguments(parser)
+def add_data_arguments(parser: argparse.ArgumentParser) -> None:
+    """The data and model options (also examples/sharded_classifier.py's)."""
     parser.add_argument("--data", default=None, help="a fastText-format file (default: "
                         "synthetic documents)")
     parser.add_argument("--docs", type=int, default=4096, help="synthetic documents")
     parser.add_argument("--vocab", type=int, default=5000, help="synthetic vocabulary size")
     parser.add_argument("--classes", type=int, default=4, help="synthetic classes")
     parser.add_argument("--dim", type=int, default=64)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    ddp_launch.add_arguments(parser)
+    add_data_arguments(parser)
     parser.set_defaults(epochs=3)
     args = parser.parse_args(argv)
     if args.lr is None:

@@ -152,12 +152,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     ddp_launch.add_arguments(parser)
-    parser.add_argument("--data", default=None, help="a fastText-format file (default: "
-                        "synthetic documents)")
-    parser.add_argument("--docs", type=int, default=4096, help="synthetic documents")
-    parser.add_argument("--vocab", type=int, default=5000, help="synthetic vocabulary size")
-    parser.add_argument("--classes", type=int, default=4, help="synthetic classes")
-    parser.add_argument("--dim", type=int, default=64)
+    ddp_classifier.add_data_arguments(parser)
     parser.add_argument("--mmap-dir", default=None, help="map each process's rows from a file "
                         "in this folder (firstlayer.from_file, shared: trained in place)")
     parser.set_defaults(epochs=3, out=None)
