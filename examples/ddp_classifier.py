@@ -31,7 +31,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.distributed as dist
 
 import firstlayer as fl
 import firstlayer.nn as fnn
@@ -211,8 +210,7 @@ def worker(rank: int, world: int, args: argparse.Namespace) -> None:
               f"{stats['steps_per_s']:.1f} steps/s, last loss {stats['last_loss']:.4f}, "
               f"training accuracy {accuracy:.3f}" + (f", saved {args.out}" if args.out else ""),
               flush=True)
-    if dist.is_initialized():
-        dist.destroy_process_group()
+    ddp_launch.finish()
 
 
 def add_data_arguments(parser: argparse.ArgumentParser) -> None:

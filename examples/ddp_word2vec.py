@@ -32,7 +32,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.distributed as dist
 import torch.nn.functional as F
 
 from firstlayer.demo_corpus import GROUPS, chance_purity, generate_corpus, neighbour_purity
@@ -171,8 +170,7 @@ def worker(rank: int, world: int, args: argparse.Namespace) -> None:
               + (f", own group among 5 nearest {purity[0]:.0%} (chance {purity[1]:.0%})"
                  if purity else "")
               + (f", saved {args.out}" if args.out else ""), flush=True)
-    if dist.is_initialized():
-        dist.destroy_process_group()
+    ddp_launch.finish()
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

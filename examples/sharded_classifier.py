@@ -144,8 +144,7 @@ def worker(rank: int, world: int, args: argparse.Namespace) -> None:
               f"{sent.item() / 1e3:.1f} kB sent a step by all ranks (ids and pooled rows), "
               f"against {ring / 1e6:.2f} MB for DDP's dense all-reduce of the table"
               + (f"; saved {args.out}" if args.out else ""), flush=True)
-    if dist.is_initialized():
-        dist.destroy_process_group()
+    ddp_launch.finish()
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
