@@ -12,6 +12,9 @@ result into the ``.grad`` of the leaves that require it.
 from __future__ import annotations
 
 import functools
+import heapq
+import itertools
+import math
 import sys
 import threading
 from collections.abc import Callable
@@ -20,6 +23,8 @@ from typing import Any
 import numpy as np
 
 _state = threading.local()
+_node_counter = itertools.count()
+_LEAF_RANK = -math.inf  # leaves (torch's AccumulateGrad nodes) run as soon as they are ready
 
 
 def is_grad_enabled() -> bool:
@@ -100,12 +105,15 @@ class Node:
     and ``name()`` returns just the name.
     """
 
-    __slots__ = ("inputs", "backward", "_name", "__weakref__")
+    __slots__ = ("inputs", "backward", "_name", "_seq", "__weakref__")
 
     def __init__(self, name: str, inputs: tuple, backward: Callable[[Any], tuple]) -> None:
         self._name = name
         self.inputs = inputs
         self.backward = backward
+        # creation order: the backward pass runs the most recent ready node first, as torch's
+        # engine does (so hooks on independent branches run in torch's order)
+        self._seq = next(_node_counter)
 
     def name(self) -> str:
         return self._name
@@ -119,24 +127,43 @@ class Node:
 
 
 def _topological_order(root: Any) -> list:
-    """Tensors reachable from ``root`` through recorded ops, each once, the root first."""
-    order: list = []
-    seen: set[int] = set()
-    stack: list[tuple[Any, bool]] = [(root, False)]
+    """Tensors reachable from ``root`` through recorded ops, each once, the root first, in the
+    order torch's engine runs their nodes: of the tensors whose consumers are all done, a leaf
+    first (torch's AccumulateGrad has the highest priority), else the most recently made."""
+    deps: dict[int, int] = {}
+    stack = [root]
+    pop, push = stack.pop, stack.append
     while stack:
-        t, expanded = stack.pop()
-        if expanded:
-            order.append(t)
+        fn = pop().grad_fn
+        if fn is None:
             continue
-        if id(t) in seen:
+        for inp in fn.inputs:
+            if inp is not None and inp.requires_grad:
+                key = id(inp)
+                if key in deps:
+                    deps[key] += 1
+                else:
+                    deps[key] = 1
+                    push(inp)
+    order: list = []
+    tie = 0
+    heap: list = [(0, 0, root)]
+    heappop, heappush = heapq.heappop, heapq.heappush
+    while heap:
+        t = heappop(heap)[2]
+        order.append(t)
+        fn = t.grad_fn
+        if fn is None:
             continue
-        seen.add(id(t))
-        stack.append((t, True))
-        if t.grad_fn is not None:
-            for inp in t.grad_fn.inputs:
-                if inp is not None and inp.requires_grad and id(inp) not in seen:
-                    stack.append((inp, False))
-    order.reverse()
+        for inp in fn.inputs:
+            if inp is not None and inp.requires_grad:
+                key = id(inp)
+                left = deps[key] - 1
+                deps[key] = left
+                if not left:
+                    tie += 1
+                    inp_fn = inp.grad_fn
+                    heappush(heap, (_LEAF_RANK if inp_fn is None else -inp_fn._seq, tie, inp))
     return order
 
 
@@ -172,12 +199,23 @@ def run_backward(root: Any, grad: np.ndarray) -> None:
             g = grads.pop(id(t), None)
             if g is None:
                 continue
-            if t.grad_fn is None:
+            if t._backward_hooks:
+                # Tensor.register_hook: the hooks see (and may replace) the summed gradient
+                # before it is accumulated or passed on, as torch's tensor pre-hooks do. A hook
+                # may keep the gradient it was given, so .grad never steals it.
+                g = call_tensor_hooks(t, g)
+                if t.grad_fn is None:
+                    t._accumulate_grad(g)
+                    _post_accumulate(t)
+                    continue
+            elif t.grad_fn is None:
                 # A leaf: nothing reads g after this, so a fresh array nobody else holds
                 # becomes .grad as it is instead of being copied (torch's AccumulateGrad steals
                 # it the same way).
                 owned = sys.getrefcount(g) == _SOLE_LOCAL_REFCOUNT
                 t._accumulate_grad(g, owned=owned)
+                if t._post_accumulate_grad_hooks:
+                    _post_accumulate(t)
                 continue
             if t._retains_grad:
                 t._accumulate_grad(g)
@@ -195,3 +233,71 @@ def _pass_down(t: Any, g: Any, grads: dict[int, Any]) -> None:
             continue
         key = id(inp)
         grads[key] = ig if key not in grads else add_grads(grads[key], ig)
+
+
+def grad_as_tensor(g: Any, like: Any) -> Any:
+    """A gradient as hooks see it: what ``like.grad`` would hold (a ``Tensor`` of ``like``'s
+    shape and dtype, or the ``RowSparseTensor`` of a sparse embedding)."""
+    from .sparse import RowSparseTensor
+    from .tensor import Tensor
+
+    if isinstance(g, RowSparseTensor):
+        return g.astype(like._data.dtype)
+    arr = np.asarray(g, dtype=like._data.dtype)
+    if arr.shape != like._data.shape:  # a broadcast scalar from a reduction
+        arr = np.array(np.broadcast_to(arr, like._data.shape))
+    return Tensor._wrap(arr)
+
+
+def grad_as_array(g: Any) -> Any:
+    """The inverse of ``grad_as_tensor``: an ndarray, a ``RowSparseTensor`` or ``None``."""
+    from .tensor import Tensor
+
+    return g._data if isinstance(g, Tensor) else g
+
+
+def _hook_name(hook: Any) -> str:
+    return getattr(hook, "__name__", type(hook).__name__)
+
+
+def _type_name(g: Any) -> str:
+    from .tensor import Tensor
+
+    if isinstance(g, Tensor):
+        return str(g.type())
+    return "torch.sparse." + Tensor._wrap(np.empty(0, g._values_arr.dtype)).type()[6:]
+
+
+def call_tensor_hooks(t: Any, g: Any) -> Any:
+    """Run ``t``'s ``register_hook`` hooks in order on gradient ``g``, each on the previous
+    one's result; returns the final gradient as an array (or row-sparse gradient)."""
+    from .sparse import RowSparseTensor
+    from .tensor import Tensor
+
+    grad = grad_as_tensor(g, t)
+    for hook in list(t._backward_hooks.values()):
+        out = hook(grad)
+        if out is None:
+            continue
+        if not isinstance(out, (Tensor, RowSparseTensor)):
+            raise TypeError(f"expected Variable, but hook returned '{type(out).__name__}'")
+        if tuple(out.shape) != tuple(grad.shape):
+            raise RuntimeError(f"hook '{_hook_name(hook)}' has changed the size of value")
+        if out.dtype != grad.dtype or out.is_sparse != grad.is_sparse:
+            raise RuntimeError(
+                f"hook '{_hook_name(hook)}' has changed the type of value (was "
+                f"{_type_name(grad)} got {_type_name(out)})"
+            )
+        grad = out
+    return grad_as_array(grad)
+
+
+def _post_accumulate(t: Any) -> None:
+    """Run ``t``'s ``register_post_accumulate_grad_hooks`` (``t.grad`` is now up to date)."""
+    hooks = t._post_accumulate_grad_hooks
+    if not hooks:
+        return
+    for hook in list(hooks.values()):
+        out = hook(t)
+        if out is not None:
+            raise TypeError(f"expected Variable, but hook returned '{type(out).__name__}'")

@@ -8,8 +8,9 @@ backward sit together.
 from __future__ import annotations
 
 import builtins
+from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -17,6 +18,9 @@ from . import _device, _dtype
 from ._device import check_cpu
 from ._dtype import dtype
 from .autograd import Node, is_grad_enabled, run_backward
+
+if TYPE_CHECKING:
+    from .utils.hooks import RemovableHandle
 
 
 class Size(tuple):
@@ -67,6 +71,10 @@ class Tensor:
     grad: Any
     grad_fn: Node | None
     _retains_grad: builtins.bool
+    # register_hook / register_post_accumulate_grad_hook: None until a hook is registered (as
+    # in torch), so tensors without hooks cost nothing and the backward pass skips them.
+    _backward_hooks: OrderedDict[builtins.int, Callable] | None = None
+    _post_accumulate_grad_hooks: OrderedDict[builtins.int, Callable] | None = None
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Tensor:
         """torch's legacy constructor: ``Tensor(data)`` copies ``data`` as float32,
@@ -181,6 +189,58 @@ class Tensor:
         if not self.requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         self._retains_grad = True
+
+    @property
+    def retains_grad(self) -> builtins.bool:
+        """Whether ``retain_grad()`` was called on this non-leaf (always False on a leaf)."""
+        return self._retains_grad and self.grad_fn is not None
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
+        """Call ``hook(grad)`` each time the gradient w.r.t. this tensor is computed.
+
+        The hook may return a new gradient (same shape and dtype) to use instead; hooks run in
+        registration order, each on the previous one's result, before the gradient is
+        accumulated into a leaf's ``.grad`` (or a retained non-leaf's). An
+        ``Embedding(sparse=True)`` weight's hook gets the row-sparse gradient ``.grad`` holds.
+
+        >>> x = tensor([1., 2.], requires_grad=True)
+        >>> h = x.register_hook(lambda g: g * 2)
+        >>> x.sum().backward(); x.grad
+        tensor([2., 2.])
+        >>> h.remove()
+        """
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._backward_hooks is None:
+            self._backward_hooks = OrderedDict()
+        from .utils.hooks import RemovableHandle
+
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
+        return handle
+
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> RemovableHandle:
+        """Call ``hook(tensor)`` on this leaf after its ``.grad`` has been accumulated (e.g. to
+        step an optimizer per parameter during ``backward``). The hook must return None.
+
+        >>> w = tensor([1., 2.], requires_grad=True)
+        >>> h = w.register_post_accumulate_grad_hook(lambda p: print(p.grad))
+        >>> (w * 3).sum().backward()
+        tensor([3., 3.])
+        """
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "post accumulate grad hooks cannot be registered on non-leaf tensors"
+            )
+        if self._post_accumulate_grad_hooks is None:
+            self._post_accumulate_grad_hooks = OrderedDict()
+        from .utils.hooks import RemovableHandle
+
+        handle = RemovableHandle(self._post_accumulate_grad_hooks)
+        self._post_accumulate_grad_hooks[handle.id] = hook
+        return handle
 
     def backward(
         self,
