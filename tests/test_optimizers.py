@@ -427,11 +427,34 @@ def test_zero_grad_clears_dense_and_sparse_gradients() -> None:
     opt = fl.optim.Adam(list(emb.parameters()) + list(lin.parameters()))
     lin(emb(fl.tensor([1, 2]))).sum().backward()
     assert emb.weight.grad.is_sparse and lin.weight.grad is not None
+    grad = emb.weight.grad
     opt.zero_grad(set_to_none=False)
-    assert emb.weight.grad is None  # a sparse gradient can't be zeroed in place: dropped
+    # as torch: the sparse gradient stays, emptied in place (no entries), and the next backward
+    # adds its rows to it
+    assert emb.weight.grad is grad and grad.is_sparse and grad._nnz() == 0
+    np.testing.assert_array_equal(grad.to_dense().numpy(), np.zeros((4, 2)))
     np.testing.assert_array_equal(lin.weight.grad.numpy(), np.zeros((1, 2)))
+    lin(emb(fl.tensor([3]))).sum().backward()
+    assert emb.weight.grad.is_sparse and emb.weight.grad.coalesce().indices().tolist() == [[3]]
+    emb.zero_grad(set_to_none=False)
+    assert emb.weight.grad._nnz() == 0
     opt.zero_grad()
-    assert lin.weight.grad is None
+    assert lin.weight.grad is None and emb.weight.grad is None
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adagrad", "SparseAdam"])
+def test_steps_after_zero_grad_keeping_sparse_grads_match_torch(name: str) -> None:
+    w = np.random.default_rng(0).standard_normal((6, 3)).astype(np.float32)
+    out = []
+    for lib in (fl, torch):
+        emb = lib.nn.Embedding.from_pretrained(lib.tensor(w), freeze=False, sparse=True)
+        opt = getattr(lib.optim, name)(emb.parameters(), lr=0.1)
+        for ids in ([1, 2, 2], [3], [1, 5]):
+            opt.zero_grad(set_to_none=False)
+            emb(lib.tensor(ids)).pow(2).sum().backward()
+            opt.step()
+        out.append(emb.weight.detach().numpy())
+    np.testing.assert_allclose(out[0], out[1], rtol=1e-6, atol=1e-7)
 
 
 def test_a_torch_state_dict_loads_and_training_continues_alike() -> None:

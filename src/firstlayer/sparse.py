@@ -119,6 +119,14 @@ class RowSparseTensor:
             self._shape,
         )
 
+    def zero_(self) -> RowSparseTensor:
+        """Drop every row, in place, as torch's sparse ``zero_()`` (no entries left; the next
+        backward adds its rows to this empty gradient)."""
+        self.rows = self.rows[:0]
+        self._values_arr = self._values_arr[:0]
+        self._coalesced = True
+        return self
+
     def astype(self, np_dtype: Any) -> RowSparseTensor:
         return RowSparseTensor(
             self.rows, self._values_arr.astype(np_dtype, copy=False), self._shape, self._coalesced

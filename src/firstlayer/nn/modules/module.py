@@ -734,8 +734,10 @@ class Module:
         for p in self.parameters():
             if p.grad is None:
                 continue
-            if set_to_none or p.grad.is_sparse:
+            if set_to_none:
                 p.grad = None
+            elif p.grad.is_sparse:
+                p.grad.zero_()  # an empty sparse gradient, as torch leaves it
             else:
                 p.grad._data[...] = 0
 
