@@ -226,15 +226,13 @@ def select_vocab(
                     index)
 
 
-def sample_ints(counts: np.ndarray, sample: float, retained_tokens: int) -> np.ndarray:
-    """Each word's keep threshold for downsampling, as uint32: a word is kept when a random
-    32-bit draw is ``<= sample_int`` (gensim's formula).
+def _keep_probability(counts: np.ndarray, sample: float, retained_tokens: int) -> np.ndarray:
+    """gensim's chance of keeping each word when downsampling, before clipping at 1.
 
     With ``t = sample * retained_tokens`` (or ``t = int(sample * (3 + sqrt 5) / 2)`` when
     ``sample >= 1``, or no downsampling when ``sample == 0``), a word seen ``c`` times is kept
     with probability ``min(1, (sqrt(c / t) + 1) * t / c)``.
     """
-    counts = np.asarray(counts, np.float64)
     if not sample:
         threshold = float(retained_tokens)
     elif sample < 1.0:
@@ -242,9 +240,14 @@ def sample_ints(counts: np.ndarray, sample: float, retained_tokens: int) -> np.n
     else:
         threshold = float(int(sample * (3 + np.sqrt(5)) / 2))
     with np.errstate(divide="ignore"):
-        keep = (np.sqrt(counts / threshold) + 1) * (threshold / counts)
-    keep = np.minimum(keep, 1.0)
-    return (keep * (2**32 - 1)).astype(np.uint32)
+        return (np.sqrt(counts / threshold) + 1) * (threshold / counts)
+
+
+def sample_ints(counts: np.ndarray, sample: float, retained_tokens: int) -> np.ndarray:
+    """Each word's keep threshold for downsampling, as uint32: a word is kept when a random
+    32-bit draw is ``<= sample_int`` (gensim's formula, ``_keep_probability``)."""
+    keep = _keep_probability(np.asarray(counts, np.float64), sample, retained_tokens)
+    return (np.minimum(keep, 1.0) * (2**32 - 1)).astype(np.uint32)
 
 
 def downsampling_report(counts: np.ndarray, sample: float, retained_tokens: int) -> tuple[int, int]:
@@ -252,13 +255,7 @@ def downsampling_report(counts: np.ndarray, sample: float, retained_tokens: int)
     counts = np.asarray(counts, np.float64)
     if not len(counts):
         return 0, 0
-    if not sample:
-        threshold = float(retained_tokens)
-    elif sample < 1.0:
-        threshold = sample * retained_tokens
-    else:
-        threshold = float(int(sample * (3 + np.sqrt(5)) / 2))
-    keep = (np.sqrt(counts / threshold) + 1) * (threshold / counts)
+    keep = _keep_probability(counts, sample, retained_tokens)
     down = keep < 1.0
     return int(down.sum()), int(float(np.where(down, keep * counts, counts).sum()))
 
