@@ -199,20 +199,16 @@ def run_backward(root: Any, grad: np.ndarray) -> None:
             g = grads.pop(id(t), None)
             if g is None:
                 continue
-            if t._backward_hooks:
+            hooked = bool(t._backward_hooks)
+            if hooked:
                 # Tensor.register_hook: the hooks see (and may replace) the summed gradient
-                # before it is accumulated or passed on, as torch's tensor pre-hooks do. A hook
-                # may keep the gradient it was given, so .grad never steals it.
+                # before it is accumulated or passed on, as torch's tensor pre-hooks do.
                 g = call_tensor_hooks(t, g)
-                if t.grad_fn is None:
-                    t._accumulate_grad(g)
-                    _post_accumulate(t)
-                    continue
-            elif t.grad_fn is None:
+            if t.grad_fn is None:
                 # A leaf: nothing reads g after this, so a fresh array nobody else holds
                 # becomes .grad as it is instead of being copied (torch's AccumulateGrad steals
-                # it the same way).
-                owned = sys.getrefcount(g) == _SOLE_LOCAL_REFCOUNT
+                # it the same way); not after hooks, which may keep the gradient they saw.
+                owned = not hooked and sys.getrefcount(g) == _SOLE_LOCAL_REFCOUNT
                 t._accumulate_grad(g, owned=owned)
                 if t._post_accumulate_grad_hooks:
                     _post_accumulate(t)
@@ -294,10 +290,7 @@ def call_tensor_hooks(t: Any, g: Any) -> Any:
 
 def _post_accumulate(t: Any) -> None:
     """Run ``t``'s ``register_post_accumulate_grad_hooks`` (``t.grad`` is now up to date)."""
-    hooks = t._post_accumulate_grad_hooks
-    if not hooks:
-        return
-    for hook in list(hooks.values()):
+    for hook in list(t._post_accumulate_grad_hooks.values()):
         out = hook(t)
         if out is not None:
             raise TypeError(f"expected Variable, but hook returned '{type(out).__name__}'")
