@@ -231,6 +231,20 @@ def _pass_down(t: Any, g: Any, grads: dict[int, Any]) -> None:
         grads[key] = ig if key not in grads else add_grads(grads[key], ig)
 
 
+def clear_grads(params: Any, set_to_none: bool = True) -> None:
+    """``zero_grad`` of modules and optimizers: each ``.grad`` set to None, or zeroed in place
+    (a row-sparse one emptied, as torch leaves a sparse gradient)."""
+    for p in params:
+        if p.grad is None:
+            continue
+        if set_to_none:
+            p.grad = None
+        elif p.grad.is_sparse:
+            p.grad.zero_()
+        else:
+            p.grad._data[...] = 0
+
+
 def grad_as_tensor(g: Any, like: Any) -> Any:
     """A gradient as hooks see it: what ``like.grad`` would hold (a ``Tensor`` of ``like``'s
     shape and dtype, or the ``RowSparseTensor`` of a sparse embedding)."""

@@ -44,7 +44,7 @@ from .. import _backend
 from .._device import DeviceUnavailableError
 from .._errors import ValueRuntimeError
 from .._mapped import read_only_message
-from ..autograd import enable_grad, no_grad
+from ..autograd import clear_grads, enable_grad, no_grad
 from ..nn.parameter import frozen_rows_dropped
 from ..sparse import RowSparseTensor
 from ..tensor import Tensor
@@ -416,16 +416,7 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's ``.grad`` (to None by default, as torch does)."""
-        for g in self.param_groups:
-            for p in g["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                elif p.grad.is_sparse:
-                    p.grad.zero_()  # an empty sparse gradient, as torch leaves it
-                else:
-                    p.grad._data[...] = 0
+        clear_grads((p for g in self.param_groups for p in g["params"]), set_to_none)
 
     # --- hooks --------------------------------------------------------------------------------
     @staticmethod

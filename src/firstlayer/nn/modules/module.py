@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ...autograd import Node, grad_as_array, grad_as_tensor, is_grad_enabled
+from ...autograd import Node, clear_grads, grad_as_array, grad_as_tensor, is_grad_enabled
 from ...tensor import Tensor
 from ...utils.hooks import RemovableHandle
 from ..parameter import Parameter
@@ -731,15 +731,7 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        for p in self.parameters():
-            if p.grad is None:
-                continue
-            if set_to_none:
-                p.grad = None
-            elif p.grad.is_sparse:
-                p.grad.zero_()  # an empty sparse gradient, as torch leaves it
-            else:
-                p.grad._data[...] = 0
+        clear_grads(self.parameters(), set_to_none)
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
         """Call ``fn`` on every sub-module (children first), then on self: for custom inits."""
