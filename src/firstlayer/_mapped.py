@@ -371,10 +371,11 @@ def advise_random(arr: np.ndarray) -> bool:
 # (~100 us on the benchmark's virtio disk, which serves ~80k reads/s with 16 in flight and ~10k
 # with one), one row after the other. When the previous batch of a mapped table read pages
 # from disk, the pages of the batch's rows are first asked for all at once (``posix_fadvise
-# (WILLNEED)``, one call per page), so that the disk serves them together; the lookup that
-# follows waits only for the last. On a 4.3 GB table evicted from the page cache (~3.6k pages
-# read per batch): 304 ms per batch without, ~146 ms with (the disk's parallel rate; the machine
-# was shared). Tables in the page cache read nothing, and pay a getrusage call per batch.
+# (WILLNEED)``, one call per run of consecutive pages), so that the disk serves them together;
+# the lookup that follows waits only for the last. On a 4.3 GB table evicted from the page
+# cache (~3.6k pages read per batch): 304 ms per batch without, ~146 ms with (the disk's
+# parallel rate; the machine was shared). Tables in the page cache read nothing, and pay a
+# getrusage call per batch.
 
 # Read rows in parallel only when the last batch read at least this many pages from disk.
 PREFETCH_MIN_READS = 8
