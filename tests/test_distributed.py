@@ -11,12 +11,8 @@ that importing torch and starting DDP take in each process.
 
 from __future__ import annotations
 
-import importlib.util
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pytest
@@ -27,41 +23,15 @@ if not dist.is_available() or not dist.is_gloo_available():
     pytest.skip("torch.distributed with gloo is not available", allow_module_level=True)
 
 import firstlayer as fl  # noqa: E402
+from _launch import EXAMPLES, example, finish, start  # noqa: E402
 from firstlayer.models import Word2Vec  # noqa: E402
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 CLASSIFIER_ARGS = ["--docs", "256", "--vocab", "300", "--dim", "8", "--batch-size", "32",
                    "--steps", "6", "--seed", "3", "--quiet"]
 WORD2VEC_ARGS = ["--sentences", "150", "--dim", "8", "--batch-size", "64", "--steps", "6",
                  "--seed", "5", "--quiet"]
 # float32 rounding of a few SGD steps whose gradients were summed in another order
 RTOL, ATOL = 1e-5, 1e-6
-
-
-def _example(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _launch(script: str, args: list[str]) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, str(EXAMPLES / script), *args], stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True,
-    )
-
-
-def _finish(proc: subprocess.Popen) -> str:
-    try:
-        out, err = proc.communicate(timeout=180)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        out, err = proc.communicate()
-        pytest.fail(f"the 2-process run did not finish in 180 s:\n{out}\n{err}")
-    assert proc.returncode == 0, f"exit code {proc.returncode}:\n{out}\n{err}"
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -71,13 +41,14 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]:
     paths = {name: tmp / name for name in
              ("clf.safetensors", "clf.pt", "w2v.safetensors", "w2v.pt")}
     procs = {
-        "classifier": _launch("ddp_classifier.py", [
-            *CLASSIFIER_ARGS, "--world-size", "2", "--out", str(paths["clf.safetensors"]),
-            "--torch-out", str(paths["clf.pt"])]),
-        "word2vec": _launch("ddp_word2vec.py", [
-            *WORD2VEC_ARGS, "--world-size", "2", "--out", str(paths["w2v.safetensors"]),
-            "--torch-out", str(paths["w2v.pt"])]),
-        "bad world size": _launch("ddp_classifier.py", [*CLASSIFIER_ARGS, "--world-size", "3"]),
+        "classifier": start([
+            str(EXAMPLES / "ddp_classifier.py"), *CLASSIFIER_ARGS, "--world-size", "2",
+            "--out", str(paths["clf.safetensors"]), "--torch-out", str(paths["clf.pt"])]),
+        "word2vec": start([
+            str(EXAMPLES / "ddp_word2vec.py"), *WORD2VEC_ARGS, "--world-size", "2",
+            "--out", str(paths["w2v.safetensors"]), "--torch-out", str(paths["w2v.pt"])]),
+        "bad world size": start([str(EXAMPLES / "ddp_classifier.py"), *CLASSIFIER_ARGS,
+                                 "--world-size", "3"]),
     }
     yield {"procs": procs, **paths}  # type: ignore[dict-item]
     for proc in procs.values():
@@ -86,20 +57,11 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]:
             proc.communicate()
 
 
-@pytest.fixture
-def one_thread() -> Iterator[None]:
-    """The in-process reference with one torch thread, as each launched process has."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def test_classifier_two_processes_match_one(runs: dict, one_thread: None) -> None:
-    out = _finish(runs["procs"]["classifier"])
+    out = finish(runs["procs"]["classifier"])[0]
     assert "world 2 (gloo, sparse=True): 6 steps" in out
 
-    ex = _example("ddp_classifier")
+    ex = example("ddp_classifier")
     args = ex.parse_args(CLASSIFIER_ARGS)
     reference, stats = ex.train(args, 0, 1)
     assert stats["steps"] == 6
@@ -134,10 +96,10 @@ def test_classifier_two_processes_match_one(runs: dict, one_thread: None) -> Non
 
 
 def test_word2vec_two_processes_match_one(runs: dict, one_thread: None) -> None:
-    out = _finish(runs["procs"]["word2vec"])
+    out = finish(runs["procs"]["word2vec"])[0]
     assert "world 2 (gloo, sparse=True)" in out and "6 steps" in out
 
-    ex = _example("ddp_word2vec")
+    ex = example("ddp_word2vec")
     args = ex.parse_args(WORD2VEC_ARGS)
     reference, model, stats = ex.train(args, 0, 1)
     assert stats["steps"] == 6
@@ -175,7 +137,7 @@ def test_world_size_the_data_cannot_be_split_by_fails_before_training(runs: dict
 
 
 def test_split_checks() -> None:
-    launch = _example("ddp_launch")
+    launch = example("ddp_launch")
     launch.check_split(64, 32, 2)
     with pytest.raises(ValueError, match="has 10 examples, fewer than one global batch of 32"):
         launch.check_split(10, 32, 2)
@@ -191,7 +153,7 @@ def test_split_checks() -> None:
 
 
 def test_sparse_with_nccl_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
-    ex = _example("ddp_classifier")
+    ex = example("ddp_classifier")
     with pytest.raises(SystemExit) as info:
         ex.parse_args(["--backend", "nccl", "--sparse", "--world-size", "2"])
     assert info.value.code == 2

@@ -15,20 +15,18 @@ The three launches start together (importing torch and forming the groups domina
 from __future__ import annotations
 
 import doctest
-import importlib.util
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pytest
 
 import firstlayer as fl
 import firstlayer.nn as fnn
+from _launch import EXAMPLES, ROOT, example, finish, start
 from firstlayer.distributed import (
     empty_shard,
     load_shard,
@@ -40,8 +38,6 @@ from firstlayer.distributed import (
 )
 from firstlayer.serialization import CheckpointError
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples"
 EXAMPLE_ARGS = ["--docs", "256", "--vocab", "301", "--dim", "8", "--batch-size", "32",
                 "--steps", "6", "--seed", "3", "--quiet"]
 RTOL, ATOL = 1e-5, 1e-6  # float32 rounding: pooled sums added in another order
@@ -94,38 +90,13 @@ def run(rank, port):
         for two_d in (False, True):
             check(23, mode, two_d, rank)
     check(1, "mean", False, rank)  # fewer rows than ranks: rank 0 owns none
+    dist.barrier()  # as examples/ddp_launch.finish: no process leaves while a peer still sends
     dist.destroy_process_group()
     if rank == 0:
         print("routing checked")
 
 run(int(sys.argv[2]), sys.argv[1])
 """
-
-
-def _example(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _start(args: list[str]) -> subprocess.Popen:
-    env = dict(os.environ, GLOO_SOCKET_IFNAME="lo") if sys.platform.startswith("linux") \
-        else None
-    return subprocess.Popen([sys.executable, *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
-
-
-def _finish(proc: subprocess.Popen, code: int = 0) -> tuple[str, str]:
-    try:
-        out, err = proc.communicate(timeout=180)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        out, err = proc.communicate()
-        pytest.fail(f"the 2-process run did not finish in 180 s:\n{out}\n{err}")
-    assert proc.returncode == code, f"exit code {proc.returncode}:\n{out}\n{err}"
-    return out, err
 
 
 @pytest.fixture(scope="module")
@@ -135,14 +106,14 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     dist = pytest.importorskip("torch.distributed")
     if not dist.is_available() or not dist.is_gloo_available():
         pytest.skip("torch.distributed with gloo is not available")
-    port = str(_example("ddp_launch").free_port())
+    port = str(example("ddp_launch").free_port())
     tmp = tmp_path_factory.mktemp("sharded")
     procs = {
-        "example": _start([str(EXAMPLES / "sharded_classifier.py"), *EXAMPLE_ARGS,
+        "example": start([str(EXAMPLES / "sharded_classifier.py"), *EXAMPLE_ARGS,
                            "--world-size", "2", "--out", str(tmp / "ckpt"),
                            "--mmap-dir", str(tmp / "mapped")]),
-        **{f"routing {rank}": _start(["-c", ROUTING_CHECK, port, str(rank)]) for rank in (0, 1)},
-        "bad world size": _start([str(EXAMPLES / "sharded_classifier.py"), *EXAMPLE_ARGS,
+        **{f"routing {rank}": start(["-c", ROUTING_CHECK, port, str(rank)]) for rank in (0, 1)},
+        "bad world size": start([str(EXAMPLES / "sharded_classifier.py"), *EXAMPLE_ARGS,
                                   "--world-size", "3"]),
     }
     yield {"procs": procs, "tmp": tmp}
@@ -152,24 +123,13 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
             proc.communicate()
 
 
-@pytest.fixture
-def one_thread() -> Iterator[None]:
-    """The in-process reference with one torch thread, as each launched process has."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 # ---- 2 processes -----------------------------------------------------------------------------
 def test_sharded_example_on_two_processes_matches_one(runs: dict, one_thread: None) -> None:
-    out, _ = _finish(runs["procs"]["example"])
+    out, _ = finish(runs["procs"]["example"])
     assert "world 2 (gloo, row-wise sharded): 6 steps" in out
     assert "kB sent a step" in out and "for DDP's dense all-reduce of the table" in out
 
-    ex = _example("sharded_classifier")
+    ex = example("sharded_classifier")
     args = ex.parse_args(EXAMPLE_ARGS)
     bag, fc, stats = ex.train(args, 0, 1)  # one process: an ordinary torch EmbeddingBag
     assert stats["steps"] == 6 and type(bag).__name__ == "EmbeddingBag"
@@ -202,12 +162,12 @@ def test_sharded_example_on_two_processes_matches_one(runs: dict, one_thread: No
 
 
 def test_sharded_bag_routes_like_one_embedding_bag_on_two_processes(runs: dict) -> None:
-    outs = [_finish(runs["procs"][f"routing {rank}"])[0] for rank in (0, 1)]
+    outs = [finish(runs["procs"][f"routing {rank}"])[0] for rank in (0, 1)]
     assert "routing checked" in outs[0]
 
 
 def test_world_size_the_data_cannot_be_split_by_fails_before_training(runs: dict) -> None:
-    out, err = _finish(runs["procs"]["bad world size"], code=2)
+    out, err = finish(runs["procs"]["bad world size"], code=2)
     assert "global batch of 32 can't be split over 3 processes" in err
     assert "multiple of 3 (e.g. 30 or 33)" in err
     assert out == ""
